@@ -1,0 +1,86 @@
+import { MongoClient, type Db } from 'mongodb';
+import type { AuthContext, DirectoryContext, Identity } from './auth-context.js';
+import { EMPTY_DIRECTORY_CONTEXT } from './auth-context.js';
+import type { Auth, AuthResult, InvalidateTarget, RequestHeaders } from './auth-types.js';
+import type { AuthOptions } from './config/options.js';
+import { optionsFromEnv } from './config/options-from-env.js';
+import { resolveOptions } from './config/resolve-options.js';
+import { ContextBuilder } from './context/context-builder.js';
+import { AuthError } from './errors.js';
+import { createLibraryLogger } from './logger.js';
+import { extractBearerToken } from './token/bearer.js';
+import { TokenVerifier } from './token/token-verifier.js';
+
+function contextOf(identity: Identity, directory: DirectoryContext): AuthContext {
+  return Object.freeze({ ...identity, ...directory, authenticatedAt: new Date() });
+}
+
+/** Validates the options (all problems at once, `AuthConfigError`) and wires the parts. */
+export function createAuth(options: AuthOptions): Auth {
+  const resolved = resolveOptions(options);
+  const logger = createLibraryLogger(resolved.logger, resolved.logLevel);
+  const verifier = new TokenVerifier(resolved, logger);
+
+  let client: MongoClient | null = null;
+  let db: Db | null = null;
+  if (resolved.mongo?.kind === 'uri') {
+    // The driver connects lazily on the first operation, so an unreachable server costs the
+    // request that needs it (a 503), never the process start.
+    client = new MongoClient(resolved.mongo.uri, {
+      serverSelectionTimeoutMS: 5_000,
+      connectTimeoutMS: 5_000,
+      socketTimeoutMS: 10_000,
+      appName: 'ayz-auth',
+      ...resolved.mongo.clientOptions,
+    });
+    db = client.db(resolved.mongo.dbName);
+  } else if (resolved.mongo?.kind === 'db') {
+    db = resolved.mongo.db;
+  }
+  const builder = db ? new ContextBuilder(db, resolved.context, logger) : null;
+  let closed = false;
+
+  async function authenticateToken(token: string): Promise<AuthResult> {
+    if (closed) throw new AuthError('context_unavailable', { message: 'This Auth instance is closed' });
+    const { identity, refreshedSessionJwt } = await verifier.verify(token);
+    const directory = builder ? await builder.build(identity) : EMPTY_DIRECTORY_CONTEXT;
+    return { context: contextOf(identity, directory), refreshedSessionJwt };
+  }
+
+  return {
+    logger,
+    async authenticate(token: string) {
+      if (typeof token !== 'string') throw new AuthError('token_missing');
+      return (await authenticateToken(token)).context;
+    },
+    async authenticateRequest(headers: RequestHeaders) {
+      return (await authenticateToken(extractBearerToken(headers))).context;
+    },
+    authenticateRequestWithResult(headers: RequestHeaders) {
+      try {
+        return authenticateToken(extractBearerToken(headers));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    invalidate(target: InvalidateTarget) {
+      if (target.token !== undefined) verifier.forget(target.token);
+      builder?.invalidate(target);
+    },
+    async close() {
+      closed = true;
+      if (client) await client.close();
+    },
+  };
+}
+
+/** `createAuth` from the spec's environment variables, then `overrides` on top. */
+export function createAuthFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AuthOptions> = {}): Auth {
+  const fromEnv = optionsFromEnv(env);
+  return createAuth({
+    ...fromEnv,
+    ...overrides,
+    stytch: { ...fromEnv.stytch, ...overrides.stytch },
+    ...(fromEnv.remote || overrides.remote ? { remote: { ...fromEnv.remote, ...overrides.remote } } : {}),
+  });
+}

@@ -1,0 +1,85 @@
+import type { Db, MongoClientOptions } from 'mongodb';
+import type { Logger } from 'pino';
+
+export type StytchEnvironment = 'test' | 'live';
+
+export interface StytchOptions {
+  /** `project-test-…` or `project-live-…`. The audience every session JWT must carry. */
+  projectId: string;
+  /** Picks `https://test.stytch.com` or `https://api.stytch.com`. Default `test`. */
+  environment?: StytchEnvironment;
+  /** API secret. Only needed to check opaque session tokens (and to refresh expired JWTs). */
+  secret?: string;
+  /** Replaces `https://{test|api}.stytch.com`: custom domains and tests. Also an accepted `iss`. */
+  baseUrl?: string;
+}
+
+export type MongoOptions =
+  | { uri: string; dbName?: string; clientOptions?: MongoClientOptions }
+  | { db: Db };
+
+export interface JwtOptions {
+  /** Seconds of clock skew allowed on `exp`/`nbf`. Default 5. */
+  clockToleranceSec?: number;
+  /** Reject sessions whose JWT was issued (`iat`) longer ago than this. Default: no limit. */
+  maxTokenAgeSec?: number;
+}
+
+export interface JwksOptions {
+  /** Override the JWKS address (default `{host}/v1/b2b/sessions/jwks/{projectId}`). */
+  url?: string;
+  /** Abort a JWKS fetch after this many ms. Default 5000. */
+  timeoutMs?: number;
+  /** Refetch the keys at most this often when a token names an unknown `kid`. Default 30000. */
+  cooldownMs?: number;
+  /** Keys are refetched in the background after this many ms. Default 600000 (10 min). */
+  maxAgeMs?: number;
+  /** How long the last good keys keep serving while the JWKS endpoint fails. Default 3600000. */
+  staleIfErrorMs?: number;
+}
+
+export interface RemoteOptions {
+  /** Seconds a remote session check is cached, never past the session's expiry. Default 300. */
+  cacheTtlSec?: number;
+  /** Per-attempt timeout of a call to Stytch, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** Extra attempts after a 5xx, 429 or network error. Default 2. */
+  retries?: number;
+}
+
+export interface TokenCacheOptions {
+  /** Verified tokens kept (LRU). Default 10000; 0 disables the cache. */
+  max?: number;
+}
+
+export type ContextUnavailableMode = 'fail' | 'degrade';
+
+export interface ContextOptions {
+  /** Seconds an organization + user lookup is cached. Default 60; 0 disables. */
+  directoryTtlSec?: number;
+  /** Entries kept in the directory cache. Default 10000. */
+  directoryMax?: number;
+  /** Cache the team too (a team switch then shows after `teamTtlSec`). Default false. */
+  cacheTeam?: boolean;
+  /** Seconds a team is cached when `cacheTeam` is on. Default 30. */
+  teamTtlSec?: number;
+  /** Write a corrected team back to `users.current_team_id`. Default true. */
+  writeBackTeam?: boolean;
+  /** MongoDB failing: `fail` → 503 `context_unavailable` (default); `degrade` → null fields + WARN. */
+  onUnavailable?: ContextUnavailableMode;
+}
+
+export interface AuthOptions {
+  stytch: StytchOptions;
+  /** Enables the MongoDB context. Without it the library authenticates only. */
+  mongo?: MongoOptions;
+  /** A pino logger; the library logs through a child `{ lib: 'ayz-auth' }`. */
+  logger?: Logger;
+  /** Level of the default logger when no `logger` is given. Default `info`. */
+  logLevel?: string;
+  jwt?: JwtOptions;
+  jwks?: JwksOptions;
+  remote?: RemoteOptions;
+  tokenCache?: TokenCacheOptions;
+  context?: ContextOptions;
+}

@@ -1,0 +1,201 @@
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AuthConfigError } from '../errors.js';
+import type { AuthOptions, ContextUnavailableMode, StytchEnvironment } from './options.js';
+
+/** The options after validation, with every default filled in: what the parts receive. */
+export interface ResolvedOptions {
+  readonly stytch: {
+    readonly projectId: string;
+    readonly environment: StytchEnvironment;
+    readonly secret: string | null;
+    /** Origin of the Stytch API, no trailing slash. */
+    readonly apiBaseUrl: string;
+    /** Accepted `iss` values. */
+    readonly issuers: readonly string[];
+  };
+  readonly mongo:
+    | { readonly kind: 'uri'; readonly uri: string; readonly dbName: string; readonly clientOptions: Record<string, unknown> }
+    | { readonly kind: 'db'; readonly db: Db }
+    | null;
+  readonly logger: Logger | null;
+  readonly logLevel: string;
+  readonly jwt: { readonly clockToleranceSec: number; readonly maxTokenAgeSec: number | null };
+  readonly jwks: {
+    readonly url: string;
+    readonly timeoutMs: number;
+    readonly cooldownMs: number;
+    readonly maxAgeMs: number;
+    readonly staleIfErrorMs: number;
+  };
+  readonly remote: { readonly cacheTtlSec: number; readonly timeoutMs: number; readonly retries: number };
+  readonly tokenCache: { readonly max: number };
+  readonly context: {
+    readonly directoryTtlSec: number;
+    readonly directoryMax: number;
+    readonly cacheTeam: boolean;
+    readonly teamTtlSec: number;
+    readonly writeBackTeam: boolean;
+    readonly onUnavailable: ContextUnavailableMode;
+  };
+}
+
+export const DEFAULT_DB_NAME = 'soulmates';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const PROJECT_ID = /^project-(test|live)-[A-Za-z0-9-]{1,100}$/;
+
+const seconds = (max: number) => z.number().finite().min(0).max(max);
+const millis = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const isDb = (v: unknown): v is Db =>
+  typeof v === 'object' && v !== null && typeof (v as { collection?: unknown }).collection === 'function';
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === 'object' &&
+  v !== null &&
+  ['child', 'info', 'warn', 'error', 'debug'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+
+const schema = z
+  .object({
+    stytch: z.object({
+      projectId: z.string().regex(PROJECT_ID, 'must look like project-test-… or project-live-…'),
+      environment: z.enum(['test', 'live']).optional(),
+      secret: z.string().min(1, 'must not be empty').optional(),
+      baseUrl: httpUrl.optional(),
+    }),
+    mongo: z
+      .union([
+        z.object({
+          uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+          dbName: z.string().min(1).max(63).regex(/^[^/\\. "$*<>:|?]+$/, 'is not a valid database name').optional(),
+          clientOptions: z.record(z.string(), z.unknown()).optional(),
+        }),
+        z.object({ db: z.custom<Db>(isDb, 'must be a mongodb Db') }),
+      ])
+      .optional(),
+    logger: z.custom<Logger>(isLogger, 'must be a pino logger').optional(),
+    logLevel: z.enum(LOG_LEVELS).optional(),
+    jwt: z
+      .object({ clockToleranceSec: seconds(300).optional(), maxTokenAgeSec: seconds(31_536_000).gt(0).optional() })
+      .optional(),
+    jwks: z
+      .object({
+        url: httpUrl.optional(),
+        timeoutMs: millis(1, 120_000).optional(),
+        cooldownMs: millis(0, 3_600_000).optional(),
+        maxAgeMs: millis(1_000, 86_400_000).optional(),
+        staleIfErrorMs: millis(0, 604_800_000).optional(),
+      })
+      .optional(),
+    remote: z
+      .object({
+        cacheTtlSec: seconds(86_400).optional(),
+        timeoutMs: millis(1, 120_000).optional(),
+        retries: z.number().int().min(0).max(5).optional(),
+      })
+      .optional(),
+    tokenCache: z.object({ max: z.number().int().min(0).max(10_000_000).optional() }).optional(),
+    context: z
+      .object({
+        directoryTtlSec: seconds(86_400).optional(),
+        directoryMax: z.number().int().min(1).max(10_000_000).optional(),
+        cacheTeam: z.boolean().optional(),
+        teamTtlSec: seconds(86_400).optional(),
+        writeBackTeam: z.boolean().optional(),
+        onUnavailable: z.enum(['fail', 'degrade']).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((o, ctx) => {
+    const prefix = PROJECT_ID.exec(o.stytch.projectId)?.[1];
+    if (prefix && o.stytch.environment && prefix !== o.stytch.environment) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stytch', 'environment'],
+        message: `'${o.stytch.environment}' does not match a ${prefix} project id`,
+      });
+    }
+  });
+
+/** The database a URI names in its path, else the default, as the Python library chose it. */
+export function databaseNameFromUri(uri: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?#]*)/.exec(uri)?.[1];
+  if (!path) return DEFAULT_DB_NAME;
+  try {
+    return decodeURIComponent(path) || DEFAULT_DB_NAME;
+  } catch {
+    return DEFAULT_DB_NAME;
+  }
+}
+
+function zodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(options)',
+    message: issue.message,
+  }));
+}
+
+export function resolveOptions(options: AuthOptions): ResolvedOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new AuthConfigError(zodIssues(parsed.error));
+  const o = parsed.data;
+
+  const projectId = o.stytch.projectId;
+  // A live project id defaults to the live host: defaulting to test (as the Python library did)
+  // sent live tokens to the wrong host.
+  const environment: StytchEnvironment =
+    o.stytch.environment ?? (projectId.startsWith('project-live-') ? 'live' : 'test');
+  const apiBaseUrl = (o.stytch.baseUrl ?? `https://${environment === 'live' ? 'api' : 'test'}.stytch.com`).replace(
+    /\/+$/,
+    '',
+  );
+  const issuers = [`stytch.com/${projectId}`];
+  if (o.stytch.baseUrl) issuers.push(apiBaseUrl);
+
+  let mongo: ResolvedOptions['mongo'] = null;
+  if (o.mongo && 'uri' in o.mongo) {
+    mongo = {
+      kind: 'uri',
+      uri: o.mongo.uri,
+      dbName: o.mongo.dbName ?? databaseNameFromUri(o.mongo.uri),
+      clientOptions: o.mongo.clientOptions ?? {},
+    };
+  } else if (o.mongo) {
+    mongo = { kind: 'db', db: o.mongo.db };
+  }
+
+  return {
+    stytch: { projectId, environment, secret: o.stytch.secret ?? null, apiBaseUrl, issuers },
+    mongo,
+    logger: o.logger ?? null,
+    logLevel: o.logLevel ?? 'info',
+    jwt: { clockToleranceSec: o.jwt?.clockToleranceSec ?? 5, maxTokenAgeSec: o.jwt?.maxTokenAgeSec ?? null },
+    jwks: {
+      url: o.jwks?.url ?? `${apiBaseUrl}/v1/b2b/sessions/jwks/${projectId}`,
+      timeoutMs: o.jwks?.timeoutMs ?? 5_000,
+      cooldownMs: o.jwks?.cooldownMs ?? 30_000,
+      maxAgeMs: o.jwks?.maxAgeMs ?? 600_000,
+      staleIfErrorMs: o.jwks?.staleIfErrorMs ?? 3_600_000,
+    },
+    remote: {
+      cacheTtlSec: o.remote?.cacheTtlSec ?? 300,
+      timeoutMs: o.remote?.timeoutMs ?? 10_000,
+      retries: o.remote?.retries ?? 2,
+    },
+    tokenCache: { max: o.tokenCache?.max ?? 10_000 },
+    context: {
+      directoryTtlSec: o.context?.directoryTtlSec ?? 60,
+      directoryMax: o.context?.directoryMax ?? 10_000,
+      cacheTeam: o.context?.cacheTeam ?? false,
+      teamTtlSec: o.context?.teamTtlSec ?? 30,
+      writeBackTeam: o.context?.writeBackTeam ?? true,
+      onUnavailable: o.context?.onUnavailable ?? 'fail',
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { LRUCache } from 'lru-cache';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { EMPTY_DIRECTORY_CONTEXT, type DirectoryContext, type Identity } from '../auth-context.js';
+import type { ResolvedOptions } from '../config/resolve-options.js';
+import { AuthError } from '../errors.js';
+import { lookupDirectory, type DirectoryEntry } from './directory-lookup.js';
+import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution.js';
+
+type ContextSettings = ResolvedOptions['context'];
+
+const SEP = '\u0000';
+const keyOf = (stytchOrgId: string, memberId: string) => `${stytchOrgId}${SEP}${memberId}`;
+
+/** A small TTL cache whose concurrent misses share one load. */
+class SingleFlightCache<V extends object> {
+  private readonly lru: LRUCache<string, V> | null;
+  private readonly inflight = new Map<string, Promise<V>>();
+
+  constructor(max: number, ttlSec: number) {
+    this.lru = ttlSec > 0 ? new LRUCache<string, V>({ max, ttl: ttlSec * 1000 }) : null;
+  }
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.lru?.get(key);
+    if (hit) return Promise.resolve(hit);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = load()
+        .then((value) => {
+          // A load that an invalidation overtook is still answered, but not kept.
+          if (this.inflight.get(key) === pending) this.lru?.set(key, value);
+          return value;
+        })
+        .finally(() => {
+          if (this.inflight.get(key) === pending) this.inflight.delete(key);
+        });
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  set(key: string, value: V): void {
+    this.lru?.set(key, value);
+  }
+
+  deleteWhere(match: (key: string) => boolean): void {
+    for (const key of [...(this.lru?.keys() ?? [])]) if (match(key)) this.lru?.delete(key);
+    for (const key of [...this.inflight.keys()]) if (match(key)) this.inflight.delete(key);
+  }
+}
+
+/**
+ * The MongoDB half of the context: organization and user (round trip 1, cached for a short
+ * TTL), then the validated team (round trip 2, fresh on every request unless `cacheTeam`).
+ */
+export class ContextBuilder {
+  private readonly directory: SingleFlightCache<DirectoryEntry>;
+  private readonly teams: SingleFlightCache<TeamChoice>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly settings: ContextSettings,
+    private readonly logger: Logger,
+  ) {
+    this.directory = new SingleFlightCache(settings.directoryMax, settings.directoryTtlSec);
+    this.teams = new SingleFlightCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
+  }
+
+  async build(identity: Identity): Promise<DirectoryContext> {
+    const { memberId, stytchOrgId } = identity;
+    const key = keyOf(stytchOrgId, memberId);
+    let entry: DirectoryEntry;
+    try {
+      entry = await this.directory.get(key, () => lookupDirectory(this.db, memberId, stytchOrgId, this.logger));
+    } catch (error) {
+      return this.unavailable(error, identity, EMPTY_DIRECTORY_CONTEXT);
+    }
+
+    const { organization, user } = entry;
+    const base: DirectoryContext = {
+      mongoUserId: user?.hex ?? null,
+      orgId: organization?.hex ?? null,
+      currentTeamId: null,
+      currentTeamName: null,
+      entitlements: organization?.entitlements ?? null,
+      subscriptionTier: organization?.subscriptionTier ?? null,
+      subscriptionLimits: organization?.subscriptionLimits ?? null,
+    };
+    // Without the organization no team can be proven to belong to it; without a user there is none.
+    if (!organization || !user) return base;
+
+    let team: TeamChoice;
+    try {
+      team = await this.teams.get(key, () =>
+        validateCurrentTeam({
+          db: this.db,
+          stytchMemberId: memberId,
+          stytchOrgId,
+          organization,
+          user,
+          writeBack: this.settings.writeBackTeam,
+          logger: this.logger,
+        }),
+      );
+    } catch (error) {
+      return this.unavailable(error, identity, base);
+    }
+    return team === NO_TEAM ? base : { ...base, currentTeamId: team.currentTeamId, currentTeamName: team.currentTeamName };
+  }
+
+  invalidate(target: { stytchOrgId?: string; memberId?: string }): void {
+    const { stytchOrgId, memberId } = target;
+    if (stytchOrgId === undefined && memberId === undefined) return;
+    const match = (key: string) => {
+      const [org, member] = key.split(SEP);
+      return (stytchOrgId === undefined || org === stytchOrgId) && (memberId === undefined || member === memberId);
+    };
+    this.directory.deleteWhere(match);
+    this.teams.deleteWhere(match);
+  }
+
+  /**
+   * MongoDB failed. By default that is a 503: a context built without the directory could
+   * grant less (or, through a stale cache, other) than the truth. `degrade` restores the
+   * Python behaviour — what is known, nulls for the rest — and says so at WARN.
+   */
+  private unavailable(error: unknown, identity: Identity, known: DirectoryContext): DirectoryContext {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const fields = { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, err: reason };
+    if (this.settings.onUnavailable === 'degrade') {
+      this.logger.warn(fields, `Failed to load context from MongoDB: ${reason}. Continuing without directory data.`);
+      return { ...known, currentTeamId: null, currentTeamName: null };
+    }
+    this.logger.error(fields, `Failed to load context from MongoDB: ${reason}`);
+    throw new AuthError('context_unavailable', { cause: error });
+  }
+}

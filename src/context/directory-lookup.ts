@@ -1,0 +1,129 @@
+import type { Db, Document } from 'mongodb';
+import type { Logger } from 'pino';
+import { idHex } from './object-ids.js';
+import { organizationFields, type OrganizationFields } from './organization-fields.js';
+
+export interface DirectoryOrganization extends OrganizationFields {
+  /** `_id` as stored, to query with the very value the database holds. */
+  readonly id: unknown;
+  readonly hex: string;
+}
+
+export interface DirectoryUser {
+  readonly id: unknown;
+  readonly hex: string;
+  readonly via: 'membership' | 'fallback';
+}
+
+/** Round trip 1's answer: the organization and the user, each possibly unknown. */
+export interface DirectoryEntry {
+  readonly organization: DirectoryOrganization | null;
+  readonly user: DirectoryUser | null;
+}
+
+const toObjectIdOr = (input: string, fallback: unknown): Document => ({
+  $convert: { input, to: 'objectId', onError: fallback, onNull: fallback },
+});
+
+/**
+ * One aggregation answers what the Python library asked in up to seven queries: the
+ * organization, the member's active membership in it with its user, and — unioned in, so it
+ * costs no second trip — the direct `users.stytch_member_id` match used as the fallback.
+ * Ids are matched in both stored forms (ObjectId or 24-hex string).
+ */
+export function directoryPipeline(stytchMemberId: string, stytchOrgId: string): Document[] {
+  return [
+    { $match: { stytch_org_id: stytchOrgId } },
+    { $sort: { _id: 1 } },
+    { $limit: 1 },
+    { $project: { entitlements: 1, subscription_tier: 1, subscription_limits: 1 } },
+    {
+      $lookup: {
+        from: 'user_organization_memberships',
+        let: { oid: '$_id' },
+        pipeline: [
+          {
+            $match: {
+              stytch_member_id: stytchMemberId,
+              status: 'active',
+              $expr: { $in: ['$organization_id', ['$$oid', { $toString: '$$oid' }, toObjectIdOr('$$oid', '$$oid')]] },
+            },
+          },
+          { $sort: { _id: 1 } },
+          { $limit: 20 },
+          { $project: { user_id: 1 } },
+          { $set: { userOid: toObjectIdOr('$user_id', null) } },
+          { $lookup: { from: 'users', localField: 'userOid', foreignField: '_id', as: 'user' } },
+          { $project: { user_id: 1, 'user._id': 1 } },
+        ],
+        as: 'memberships',
+      },
+    },
+    { $set: { _kind: 'org' } },
+    {
+      $unionWith: {
+        coll: 'users',
+        pipeline: [
+          { $match: { stytch_member_id: stytchMemberId } },
+          { $sort: { _id: 1 } },
+          { $limit: 1 },
+          { $project: { _id: 1 } },
+          { $set: { _kind: 'user' } },
+        ],
+      },
+    },
+  ];
+}
+
+function membershipUser(orgDoc: Document | undefined): { id: unknown; hex: string } | null {
+  const memberships: unknown = orgDoc?.memberships;
+  if (!Array.isArray(memberships)) return null;
+  for (const membership of memberships as Document[]) {
+    const users: unknown = membership.user;
+    const user = Array.isArray(users) ? (users[0] as Document | undefined) : undefined;
+    const hex = idHex(user?._id);
+    if (user && hex) return { id: user._id, hex };
+  }
+  return null;
+}
+
+export async function lookupDirectory(
+  db: Db,
+  stytchMemberId: string,
+  stytchOrgId: string,
+  logger: Logger,
+): Promise<DirectoryEntry> {
+  const docs = await db.collection('organizations').aggregate(directoryPipeline(stytchMemberId, stytchOrgId)).toArray();
+  const orgDoc = docs.find((d) => d._kind === 'org');
+  const directDoc = docs.find((d) => d._kind === 'user');
+  const fields = { stytchMemberId, stytchOrgId };
+
+  let organization: DirectoryOrganization | null = null;
+  const orgHex = idHex(orgDoc?._id);
+  if (orgDoc && orgHex) {
+    organization = Object.freeze({ id: orgDoc._id, hex: orgHex, ...organizationFields(orgDoc, stytchOrgId, logger) });
+  } else if (orgDoc) {
+    logger.warn({ ...fields, orgId: String(orgDoc._id) }, `Malformed _id on organization ${stytchOrgId}; treated as not found`);
+  }
+
+  let user: DirectoryUser | null = null;
+  const viaMembership = organization ? membershipUser(orgDoc) : null;
+  if (viaMembership) {
+    user = { ...viaMembership, via: 'membership' };
+    logger.debug({ ...fields, userId: viaMembership.hex }, `Found user via org membership lookup: stytch_member_id=${stytchMemberId}, org=${stytchOrgId}`);
+  } else {
+    if (organization) {
+      logger.warn(fields, `No org membership found for stytch_member_id=${stytchMemberId}, org=${stytchOrgId}. Falling back to direct user lookup.`);
+    } else {
+      logger.warn(fields, `Organization not found for stytch_org_id: ${stytchOrgId}. Falling back to direct user lookup.`);
+    }
+    const hex = idHex(directDoc?._id);
+    if (directDoc && hex) {
+      user = { id: directDoc._id, hex, via: 'fallback' };
+      logger.debug({ ...fields, userId: hex }, `Found user via fallback lookup: ${stytchMemberId}`);
+    } else {
+      logger.debug(fields, `User not found: ${stytchMemberId}`);
+    }
+  }
+  return Object.freeze({ organization, user: user && Object.freeze(user) });
+}

@@ -1,0 +1,115 @@
+/**
+ * Every failure a caller can see is an `AuthError` with a stable `code`. Adapters only copy
+ * `status`, `headers` and `body` onto the response, so the wire format lives here, once.
+ */
+
+export type AuthErrorStatus = 400 | 401 | 403 | 503;
+
+/** RFC 6750 §3.1 error values; `null` when the request carried no credentials at all. */
+export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null;
+
+interface CodeSpec {
+  readonly status: AuthErrorStatus;
+  readonly bearerError: BearerErrorValue;
+  readonly message: string;
+}
+
+// The messages are fixed per code: nothing from the request (least of all the token) ever
+// reaches a message, so a body or a log line can never echo an attacker's bytes.
+const CODES = {
+  token_missing: { status: 401, bearerError: null, message: 'An Authorization header with a Bearer token is required' },
+  scheme_invalid: { status: 401, bearerError: 'invalid_request', message: "Authorization header must be in format: 'Bearer <token>'" },
+  token_empty: { status: 401, bearerError: 'invalid_request', message: 'The bearer token is empty' },
+  token_multiple: { status: 401, bearerError: 'invalid_request', message: 'Exactly one bearer token must be sent' },
+  token_malformed: { status: 401, bearerError: 'invalid_token', message: 'The bearer token is malformed' },
+  token_invalid: { status: 401, bearerError: 'invalid_token', message: 'The bearer token could not be verified' },
+  token_expired: { status: 401, bearerError: 'invalid_token', message: 'The session token has expired' },
+  token_not_yet_valid: { status: 401, bearerError: 'invalid_token', message: 'The session token is not valid yet' },
+  token_too_old: { status: 401, bearerError: 'invalid_token', message: 'The session token is older than this service accepts' },
+  token_unsupported: { status: 401, bearerError: 'invalid_token', message: 'Opaque session tokens are not accepted by this service; send a session JWT' },
+  session_invalid: { status: 401, bearerError: 'invalid_token', message: 'Invalid or expired session token' },
+  entitlement_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required entitlement is missing' },
+  factor_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required authentication factor is missing' },
+  claim_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required session claim is missing' },
+  role_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required role is missing' },
+  team_required: { status: 400, bearerError: null, message: 'No team selected. Please select a team in your organization.' },
+  jwks_unavailable: { status: 503, bearerError: null, message: 'Signing keys are temporarily unavailable' },
+  stytch_unavailable: { status: 503, bearerError: null, message: 'Authentication service temporarily unavailable' },
+  context_unavailable: { status: 503, bearerError: null, message: 'The user directory is temporarily unavailable' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type AuthErrorCode = keyof typeof CODES;
+
+/** Every code, with its status and RFC 6750 error value: the README's table is made from this. */
+export const AUTH_ERROR_CODES: Readonly<Record<AuthErrorCode, Readonly<CodeSpec>>> = CODES;
+
+export const WWW_AUTHENTICATE_REALM = 'ayz-auth';
+
+/** Extra JSON fields a 403 carries for clients of the Python library (`required_entitlement`…). */
+export type AuthErrorDetails = Readonly<Record<string, string | boolean | null | readonly string[]>>;
+
+export interface AuthErrorBody {
+  readonly error: AuthErrorCode;
+  readonly message: string;
+  readonly [field: string]: string | boolean | null | readonly string[];
+}
+
+export interface AuthErrorOptions {
+  /** Human text replacing the code's default message. Never put request data here. */
+  message?: string;
+  details?: AuthErrorDetails;
+  cause?: unknown;
+}
+
+function bearerHeader(code: AuthErrorCode, spec: CodeSpec, description: string): string {
+  if (spec.bearerError === null) return `Bearer realm="${WWW_AUTHENTICATE_REALM}"`;
+  // error_description is restricted to %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3).
+  const safe = description.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+  return `Bearer realm="${WWW_AUTHENTICATE_REALM}", error="${spec.bearerError}", error_description="${safe}"`;
+}
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: AuthErrorCode;
+  readonly status: AuthErrorStatus;
+  /** Response headers: `WWW-Authenticate` for 400/401/403, `Retry-After` for 503. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly details: AuthErrorDetails;
+
+  constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    const spec: CodeSpec = CODES[code];
+    const message = options.message ?? spec.message;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = spec.status;
+    this.details = options.details ?? {};
+    this.headers =
+      spec.status === 503
+        ? { 'Retry-After': '5' }
+        : { 'WWW-Authenticate': bearerHeader(code, spec, message) };
+  }
+
+  /** The JSON body adapters send: `{ error, message, ...details }`. */
+  get body(): AuthErrorBody {
+    return { ...this.details, error: this.code, message: this.message };
+  }
+
+  toJSON(): AuthErrorBody {
+    return this.body;
+  }
+}
+
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError;
+}
+
+/** Options that fail validation at start-up: every problem at once, by name. */
+export class AuthConfigError extends Error {
+  override readonly name = 'AuthConfigError';
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super(`Invalid ayz-auth configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    this.issues = issues;
+  }
+}

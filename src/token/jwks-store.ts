@@ -1,0 +1,168 @@
+import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWK, type JWTHeaderParameters } from 'jose';
+import type { Logger } from 'pino';
+import { AuthError } from '../errors.js';
+
+export interface JwksStoreOptions {
+  readonly timeoutMs: number;
+  readonly cooldownMs: number;
+  readonly maxAgeMs: number;
+  readonly staleIfErrorMs: number;
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+type ResolvedKey = Awaited<ReturnType<KeyResolver>>;
+
+const MAX_JWKS_BYTES = 1_000_000;
+
+/** Only keys that can verify an RS256 signature are kept; a JWKS may carry others. */
+function usableKeys(body: unknown): JWK[] {
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { keys?: unknown }).keys)) return [];
+  return ((body as { keys: unknown[] }).keys).filter((k): k is JWK => {
+    if (typeof k !== 'object' || k === null) return false;
+    const jwk = k as Record<string, unknown>;
+    return (
+      jwk.kty === 'RSA' &&
+      typeof jwk.n === 'string' &&
+      typeof jwk.e === 'string' &&
+      (jwk.alg === undefined || jwk.alg === 'RS256') &&
+      (jwk.use === undefined || jwk.use === 'sig')
+    );
+  });
+}
+
+/**
+ * The signing keys of one JWKS address. Better than a bare remote key set in four ways:
+ * one fetch at a time (every waiter shares it), a cooldown before an unknown `kid` may cause
+ * another fetch, a timeout on each fetch, and the last good keys keep serving for
+ * `staleIfErrorMs` while the endpoint fails, instead of failing every request.
+ */
+export class JwksStore {
+  private resolver: KeyResolver | null = null;
+  private kids = new Set<string>();
+  private fetchedAt = 0;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<boolean> | null = null;
+  private failingSince: number | null = null;
+  /** Fetches started, for tests and benchmarks. */
+  fetchCount = 0;
+
+  constructor(
+    readonly url: string,
+    private readonly options: JwksStoreOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The key for a JWS header; the function jose's `jwtVerify` calls. */
+  readonly getKey = async (header: JWTHeaderParameters): Promise<ResolvedKey> => {
+    const now = Date.now();
+    if (this.resolver === null) {
+      await this.refresh();
+      if (this.resolver === null) throw new AuthError('jwks_unavailable');
+    } else if (now - this.fetchedAt > this.options.maxAgeMs) {
+      if (now - this.fetchedAt > this.options.maxAgeMs + this.options.staleIfErrorMs) {
+        // Too old to trust any longer: wait for a fresh copy, and fail if there is none.
+        if (!(await this.refresh())) throw new AuthError('jwks_unavailable');
+      } else if (now - this.lastAttemptAt >= this.options.cooldownMs) {
+        // Old but serviceable: refresh behind the request, not in front of it.
+        void this.refresh();
+      }
+    }
+
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    if (kid !== undefined && !this.kids.has(kid) && Date.now() - this.lastAttemptAt >= this.options.cooldownMs) {
+      // An unknown kid may be a rotation: refetch, at most once per cooldown.
+      await this.refresh();
+    }
+    const resolver = this.resolver;
+    if (resolver === null) throw new AuthError('jwks_unavailable');
+    try {
+      return await resolver(header);
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+        if (error instanceof joseErrors.JWKSMultipleMatchingKeys) throw error;
+        // While the endpoint fails, an unknown kid may be a rotation we cannot see yet.
+        throw new AuthError(this.failingSince === null ? 'token_invalid' : 'jwks_unavailable', { cause: error });
+      }
+      throw error;
+    }
+  };
+
+  /** Fetch the key set once, shared by every concurrent caller. Resolves true on success. */
+  refresh(): Promise<boolean> {
+    if (this.inflight) return this.inflight;
+    this.inflight = this.fetchKeys().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async fetchKeys(): Promise<boolean> {
+    this.lastAttemptAt = Date.now();
+    this.fetchCount += 1;
+    let reason: string;
+    try {
+      const response = await fetch(this.url, {
+        headers: { accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const text = await response.text();
+      if (!response.ok) {
+        reason = `HTTP ${response.status}`;
+      } else if (text.length > MAX_JWKS_BYTES) {
+        reason = 'response too large';
+      } else {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        const keys = usableKeys(body);
+        if (keys.length > 0) {
+          this.install({ keys });
+          return true;
+        }
+        reason = body === undefined ? 'response is not JSON' : 'no usable RS256 key';
+      }
+    } catch (error) {
+      reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : 'network error';
+    }
+    this.onFailure(reason);
+    return false;
+  }
+
+  private install(jwks: JSONWebKeySet): void {
+    this.resolver = createLocalJWKSet(jwks);
+    this.kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+    this.fetchedAt = Date.now();
+    if (this.failingSince !== null) this.logger.info({ jwksUrl: this.url }, 'JWKS endpoint recovered');
+    this.failingSince = null;
+  }
+
+  private onFailure(reason: string): void {
+    this.failingSince ??= Date.now();
+    if (this.resolver !== null) {
+      this.logger.warn(
+        { jwksUrl: this.url, reason, keysAgeMs: Date.now() - this.fetchedAt, staleIfErrorMs: this.options.staleIfErrorMs },
+        'JWKS refresh failed; serving the last good keys',
+      );
+    } else {
+      this.logger.error({ jwksUrl: this.url, reason }, 'JWKS fetch failed and no keys are cached');
+    }
+  }
+}
+
+// One store per JWKS address for the whole process, shared by every Auth: the keys of one
+// Stytch project are the same for all of them, and a second copy would double the fetches.
+// The first Auth to ask for an address sets its options and logger.
+const stores = new Map<string, JwksStore>();
+
+export function sharedJwksStore(url: string, options: JwksStoreOptions, logger: Logger): JwksStore {
+  let store = stores.get(url);
+  if (!store) {
+    store = new JwksStore(url, options, logger);
+    stores.set(url, store);
+  }
+  return store;
+}

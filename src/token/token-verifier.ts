@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { Identity } from '../auth-context.js';
+import type { ResolvedOptions } from '../config/resolve-options.js';
+import { AuthError } from '../errors.js';
+import { tokenFingerprint } from '../logger.js';
+import { isJwtShaped } from './bearer.js';
+import { identityFromClaims, identityFromSessionResponse } from './identity.js';
+import { sharedJwksStore, type JwksStore } from './jwks-store.js';
+import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
+import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+
+export interface VerifiedToken {
+  readonly identity: Identity;
+  readonly refreshedSessionJwt: string | null;
+}
+
+/**
+ * Token in, identity out. Session JWTs are verified locally; opaque tokens (and genuine but
+ * expired JWTs, when a secret allows) are checked with Stytch. Verdicts are cached by token
+ * hash, and concurrent verifications of one token share a single piece of work.
+ */
+export class TokenVerifier {
+  readonly jwks: JwksStore;
+  readonly cache: VerifiedTokenCache;
+  private readonly policy: SessionJwtPolicy;
+  private readonly stytch: StytchSessionsClient | null;
+  private readonly remoteTtlMs: number;
+  private readonly maxTokenAgeMs: number | null;
+  private readonly inflight = new Map<string, Promise<VerifiedToken>>();
+
+  constructor(options: ResolvedOptions, private readonly logger: Logger) {
+    this.jwks = sharedJwksStore(options.jwks.url, options.jwks, logger);
+    this.cache = new VerifiedTokenCache(options.tokenCache.max);
+    this.policy = {
+      projectId: options.stytch.projectId,
+      issuers: options.stytch.issuers,
+      clockToleranceSec: options.jwt.clockToleranceSec,
+      maxTokenAgeSec: options.jwt.maxTokenAgeSec,
+    };
+    this.maxTokenAgeMs = options.jwt.maxTokenAgeSec === null ? null : options.jwt.maxTokenAgeSec * 1000;
+    this.remoteTtlMs = options.remote.cacheTtlSec * 1000;
+    this.stytch =
+      options.stytch.secret === null
+        ? null
+        : new StytchSessionsClient(
+            {
+              apiBaseUrl: options.stytch.apiBaseUrl,
+              projectId: options.stytch.projectId,
+              secret: options.stytch.secret,
+              timeoutMs: options.remote.timeoutMs,
+              retries: options.remote.retries,
+            },
+            logger,
+          );
+  }
+
+  verify(token: string): Promise<VerifiedToken> {
+    const key = VerifiedTokenCache.keyOf(token);
+    const cached = this.cache.get(key);
+    if (cached) return Promise.resolve({ identity: cached, refreshedSessionJwt: null });
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.verifyUncached(token, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  forget(token: string): void {
+    this.cache.delete(VerifiedTokenCache.keyOf(token));
+  }
+
+  private async verifyUncached(token: string, key: string): Promise<VerifiedToken> {
+    if (!isJwtShaped(token)) {
+      if (!this.stytch) throw new AuthError('token_unsupported');
+      return this.remote({ session_token: token }, key, token);
+    }
+    const verdict = await verifySessionJwt(token, this.jwks, this.policy);
+    if (verdict.ok) {
+      const identity = identityFromClaims(verdict.payload);
+      let until = (verdict.payload.exp ?? 0) * 1000;
+      if (this.maxTokenAgeMs !== null && typeof verdict.payload.iat === 'number') {
+        until = Math.min(until, verdict.payload.iat * 1000 + this.maxTokenAgeMs);
+      }
+      this.cache.set(key, identity, until);
+      return { identity, refreshedSessionJwt: null };
+    }
+    // Signed by Stytch for this project, merely expired: Stytch may still hold the session live.
+    if (!this.stytch) throw new AuthError('token_expired');
+    try {
+      return await this.remote({ session_jwt: token }, key, token);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'session_invalid') throw new AuthError('token_expired');
+      throw error;
+    }
+  }
+
+  private async remote(credential: SessionCredential, key: string, token: string): Promise<VerifiedToken> {
+    const stytch = this.stytch as StytchSessionsClient;
+    const body: AuthenticateResponse = await stytch.authenticate(credential, tokenFingerprint(token));
+    const identity = identityFromSessionResponse(body);
+    const expiresAt = identity.sessionExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    this.cache.set(key, identity, Math.min(Date.now() + this.remoteTtlMs, expiresAt));
+    const refreshed = 'session_jwt' in credential && typeof body.session_jwt === 'string' && body.session_jwt !== '' ? body.session_jwt : null;
+    return { identity, refreshedSessionJwt: refreshed };
+  }
+}
