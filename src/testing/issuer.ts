@@ -206,7 +206,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     revokeSession: (tokenOrId) => sessions.revoke(tokenOrId),
 
     rotateKeys: async ({ keepOld = true } = {}) => (await keys.rotate(keepOld)).kid,
-    jwks: () => keys.jwks,
+    jwks: () => structuredClone(keys.jwks),
 
     setJwksMode: (mode, modeOptions) => server.setJwksMode(mode, modeOptions),
     failAuthenticate: (failure = {}) => server.failAuthenticate(failure),

@@ -73,7 +73,7 @@ const HASHES: Readonly<Record<string, string>> = { '256': 'sha256', '384': 'sha3
 
 /**
  * Signs a JWS signing input. Besides RS256, it can produce the tokens an attacker would try:
- * `none`, HS* keyed with the public key's PEM (algorithm confusion), RS*/PS* with other hashes.
+ * `none`, HS256/384/512 keyed with the public key's PEM (algorithm confusion), RS or PS with other hashes.
  */
 export function signJws(alg: unknown, signingInput: string, key: SigningKey): Buffer {
   const data = Buffer.from(signingInput, 'ascii');

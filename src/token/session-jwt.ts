@@ -39,7 +39,11 @@ export async function verifySessionJwt(token: string, store: JwksStore, policy: 
     return { ok: true, payload };
   } catch (error) {
     if (error instanceof AuthError) throw error;
-    if (error instanceof joseErrors.JWTExpired) return { ok: false, expired: true, payload: error.payload };
+    if (error instanceof joseErrors.JWTExpired) {
+      // jose reports a `maxTokenAge` breach as an expiry of `iat`: that is not renewable.
+      if (error.claim === 'iat') throw new AuthError('token_too_old', { cause: error });
+      return { ok: false, expired: true, payload: error.payload };
+    }
     if (error instanceof joseErrors.JWTClaimValidationFailed) throw claimError(error);
     // Bad signature, disallowed alg, malformed segments, unknown key: all the same to a client.
     throw new AuthError('token_invalid', { cause: error });

@@ -1,0 +1,48 @@
+/**
+ * `ayz-auth/testing`: test a service that uses ayz-auth without Stytch's cloud. A local issuer
+ * (keys, JWKS and `sessions/authenticate` on loopback), Stytch-shaped session JWTs, and seed
+ * helpers for the MongoDB collections the library reads.
+ */
+export {
+  createTestIssuer,
+  DEFAULT_TEST_PROJECT_ID,
+  type RegisteredSession,
+  type RegisterSessionInput,
+  type TestIssuer,
+  type TestIssuerAuthOptions,
+  type TestIssuerOptions,
+} from './issuer.js';
+export type { SessionJwtInput, TimeInput } from './session-jwt.js';
+export type { AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
+export {
+  ORGANIZATION_CLAIM,
+  SESSION_CLAIM,
+  type StytchAuthenticationFactor,
+  type StytchErrorBody,
+  type StytchJwk,
+  type StytchJwksResponse,
+  type StytchMember,
+  type StytchMemberRole,
+  type StytchMemberSession,
+  type StytchOrganization,
+  type StytchOrganizationClaim,
+  type StytchSessionClaim,
+  type StytchSessionsAuthenticateResponse,
+} from './stytch-shapes.js';
+export {
+  COLLECTIONS,
+  seedMember,
+  seedOrganization,
+  seedOrgMembership,
+  seedTeam,
+  seedTeamMembership,
+  seedUser,
+  type IdValue,
+  type SeededMember,
+  type SeedMemberInput,
+  type SeedOrganizationInput,
+  type SeedOrgMembershipInput,
+  type SeedTeamInput,
+  type SeedTeamMembershipInput,
+  type SeedUserInput,
+} from './seed.js';
