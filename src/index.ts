@@ -30,3 +30,4 @@ export { hasEntitlement, entitlementError, factorError, claimError, type Entitle
 export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';
+export { RECOMMENDED_INDEXES, createRecommendedIndexes, type RecommendedIndex } from './context/recommended-indexes.js';

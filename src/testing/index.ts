@@ -38,6 +38,7 @@ export {
   seedTeamMembership,
   seedUser,
   type IdValue,
+  type SeedDocument,
   type SeededMember,
   type SeedMemberInput,
   type SeedOrganizationInput,

@@ -8,7 +8,10 @@
  * `entitlements`, a string limit…), put it in `extra`, which is merged over the document last.
  */
 import { randomUUID } from 'node:crypto';
-import { ObjectId, type Db, type Document } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
+
+/** A document as the helpers build it; `extra` fields are merged over it last. */
+export type SeedDocument = Record<string, unknown>;
 
 export const COLLECTIONS = {
   organizations: 'organizations',
@@ -33,7 +36,7 @@ export interface SeedOrganizationInput {
   name?: string;
   /** The `_id` to use. Default a new ObjectId. */
   id?: ObjectId;
-  extra?: Document;
+  extra?: SeedDocument;
 }
 
 export interface SeedUserInput {
@@ -44,7 +47,7 @@ export interface SeedUserInput {
   /** Default `<stytchMemberId>@example.test` (or `user-<id>@example.test`). */
   email?: string;
   id?: ObjectId;
-  extra?: Document;
+  extra?: SeedDocument;
 }
 
 export interface SeedOrgMembershipInput {
@@ -54,7 +57,7 @@ export interface SeedOrgMembershipInput {
   /** Default `active`. */
   status?: string;
   id?: ObjectId;
-  extra?: Document;
+  extra?: SeedDocument;
 }
 
 export interface SeedTeamInput {
@@ -62,7 +65,7 @@ export interface SeedTeamInput {
   /** Default `Test Team <n>`. */
   name?: string;
   id?: ObjectId;
-  extra?: Document;
+  extra?: SeedDocument;
 }
 
 export interface SeedTeamMembershipInput {
@@ -71,7 +74,7 @@ export interface SeedTeamMembershipInput {
   /** Default `active`. */
   status?: string;
   id?: ObjectId;
-  extra?: Document;
+  extra?: SeedDocument;
 }
 
 function has<T extends object>(input: T, key: keyof T): boolean {
@@ -80,7 +83,7 @@ function has<T extends object>(input: T, key: keyof T): boolean {
 
 /** Applies the "left out → default, explicit undefined → no field" rule. */
 function put<T extends object, K extends keyof T>(
-  doc: Document,
+  doc: SeedDocument,
   field: string,
   input: T,
   key: K,
@@ -93,14 +96,14 @@ function put<T extends object, K extends keyof T>(
   }
 }
 
-async function insert(db: Db, collection: string, id: ObjectId | undefined, doc: Document, extra?: Document): Promise<ObjectId> {
+async function insert(db: Db, collection: string, id: ObjectId | undefined, doc: SeedDocument, extra?: SeedDocument): Promise<ObjectId> {
   const _id = id ?? new ObjectId();
   await db.collection(collection).insertOne({ _id, ...doc, ...extra });
   return _id;
 }
 
 export function seedOrganization(db: Db, input: SeedOrganizationInput): Promise<ObjectId> {
-  const doc: Document = { stytch_org_id: input.stytchOrgId };
+  const doc: SeedDocument = { stytch_org_id: input.stytchOrgId };
   put(doc, 'name', input, 'name', () => 'Test Organization');
   put(doc, 'entitlements', input, 'entitlements', () => []);
   put(doc, 'subscription_tier', input, 'subscriptionTier', () => 'free');
@@ -110,7 +113,7 @@ export function seedOrganization(db: Db, input: SeedOrganizationInput): Promise<
 
 export function seedUser(db: Db, input: SeedUserInput = {}): Promise<ObjectId> {
   const id = input.id ?? new ObjectId();
-  const doc: Document = {};
+  const doc: SeedDocument = {};
   put(doc, 'stytch_member_id', input, 'stytchMemberId', () => `member-test-${randomUUID()}`);
   const handle = typeof doc.stytch_member_id === 'string' ? doc.stytch_member_id : `user-${id.toHexString()}`;
   put(doc, 'email', input, 'email', () => `${handle}@example.test`);
@@ -119,7 +122,7 @@ export function seedUser(db: Db, input: SeedUserInput = {}): Promise<ObjectId> {
 }
 
 export function seedOrgMembership(db: Db, input: SeedOrgMembershipInput): Promise<ObjectId> {
-  const doc: Document = {
+  const doc: SeedDocument = {
     stytch_member_id: input.stytchMemberId,
     organization_id: input.organizationId,
     user_id: input.userId,
@@ -132,13 +135,13 @@ let teamCounter = 0;
 
 /** Note the reference field is `organization`, not `organization_id`: that is the real schema. */
 export function seedTeam(db: Db, input: SeedTeamInput): Promise<ObjectId> {
-  const doc: Document = { organization: input.organizationId };
+  const doc: SeedDocument = { organization: input.organizationId };
   put(doc, 'name', input, 'name', () => `Test Team ${++teamCounter}`);
   return insert(db, COLLECTIONS.teams, input.id, doc, input.extra);
 }
 
 export function seedTeamMembership(db: Db, input: SeedTeamMembershipInput): Promise<ObjectId> {
-  const doc: Document = { user_id: input.userId, team_id: input.teamId };
+  const doc: SeedDocument = { user_id: input.userId, team_id: input.teamId };
   put(doc, 'status', input, 'status', () => 'active');
   return insert(db, COLLECTIONS.teamMemberships, input.id, doc, input.extra);
 }

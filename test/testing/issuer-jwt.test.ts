@@ -200,7 +200,7 @@ describe('test issuer: session JWTs', () => {
     const ps = issuer.sessionJwt({ header: { alg: 'PS256' } });
     await expect(compactVerify(ps, await importJWK(rsa, 'PS256'))).resolves.toBeDefined();
     const confused = issuer.sessionJwt({ header: { alg: 'HS256' } });
-    const pem = createPublicKey({ key: rsa as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const pem = createPublicKey({ key: rsa as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     await expect(compactVerify(confused, new TextEncoder().encode(pem))).resolves.toBeDefined();
     expect(issuer.sessionJwt({ header: { alg: 'none' } }).endsWith('.')).toBe(true);
 

@@ -484,3 +484,19 @@ export function cloneValue<T>(v: T): T {
 export function parseObjectIdHex(s: string): ObjectId | undefined {
   return /^[0-9a-fA-F]{24}$/.test(s) ? ObjectId.createFromHexString(s.toLowerCase()) : undefined;
 }
+
+/**
+ * Field order of a projection's output as a server gives it: fields the input document
+ * had come in the input's order (recursively in sub-documents), new (computed) fields
+ * after them. mingo emits inclusion projections in sorted order with `_id` last.
+ */
+export function orderLike(out: unknown, input: unknown): unknown {
+  if (Array.isArray(out) && Array.isArray(input) && out.length === input.length) {
+    return out.map((v, i) => orderLike(v, input[i]));
+  }
+  if (!isPlainObject(out) || !isPlainObject(input)) return out;
+  const ordered: Doc = {};
+  for (const k of Object.keys(input)) if (k in out) ordered[k] = orderLike(out[k], input[k]);
+  for (const k of Object.keys(out)) if (!(k in ordered)) ordered[k] = out[k];
+  return ordered;
+}

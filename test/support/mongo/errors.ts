@@ -63,7 +63,10 @@ export function toCommandError(e: unknown): CommandError {
   if (e instanceof CommandError) return e;
   const message = e instanceof Error ? e.message : String(e);
   if (/unknown (top level |query )?operator/i.test(message)) return new CommandError(2, 'BadValue', message);
-  if (/is not registered|unregistered/i.test(message)) {
+  if (/would modify the immutable field '_id'/.test(message)) return err.immutableField(message.replace(/\.$/, ''));
+  const stage = /unregistered pipeline operator (\$\w+)/.exec(message);
+  if (stage) return err.unrecognizedStage(stage[1] as string);
+  if (/is not registered/i.test(message)) {
     return new CommandError(168, 'InvalidPipelineOperator', `Unrecognized expression: ${message}`);
   }
   return new CommandError(2, 'BadValue', message);

@@ -15,9 +15,9 @@
  *   its own equality instead of the server's `$in` query semantics);
  * - `$out`/`$merge` are refused (the server would have to write; tests do not need it).
  */
-import { ObjectId } from 'bson';
+import type { ObjectId } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
-import { ComputeOptions, Context, evalExpr, ProcessingMode } from 'mingo/core';
+import { Context, evalExpr, ProcessingMode } from 'mingo/core';
 import type { Iterator } from 'mingo/lazy';
 import { Lazy } from 'mingo/lazy';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
@@ -37,6 +37,7 @@ import {
   hasBsonType,
   isObjectId,
   isPlainObject,
+  orderLike,
   parseObjectIdHex,
   Rank,
   rankOf,
@@ -313,28 +314,39 @@ const $lookup: StageOp = (coll, expr, options) => {
   const localField = spec.localField as string;
   const foreignField = spec.foreignField as string;
   const subPipeline = pipeline as AnyObject[];
-  const agg = subPipeline.length > 0 ? new Aggregator(subPipeline, options) : undefined;
+  // Stage operators receive mingo's internal ComputeOptions; its public `options` field
+  // holds the plain options. `let` variables are passed down as plain `variables`, so a
+  // nested $lookup still sees the outer ones (as on a server).
+  const base = (options as unknown as { options?: Options }).options ?? options;
 
   return coll.map((input: Doc) => {
     let candidates = foreign;
     if (hasLocal) {
       const { values } = valuesAtPath(input, localField);
       const locals = values.length > 0 ? values : [null];
-      const match = new Query({ [foreignField]: { $in: locals } }, options);
+      const match = new Query({ [foreignField]: { $in: locals } }, base);
       candidates = foreign.filter((d) => match.test(d));
     }
     let joined: unknown[];
-    if (agg) {
-      const rootOpts = ComputeOptions.init(options).update({ root: input });
-      const variables = spec.let === undefined ? {} : (evalExpr(input, spec.let, rootOpts) as AnyObject);
-      const runOpts = ComputeOptions.init(options).update({ root: null as unknown as undefined, variables });
-      joined = agg.run(candidates.map(cloneValue), runOpts);
+    if (subPipeline.length > 0) {
+      const bound = spec.let === undefined ? {} : (evalExpr(input, spec.let, { ...base }) as AnyObject);
+      const agg = new Aggregator(subPipeline, { ...base, variables: { ...base.variables, ...bound } });
+      joined = agg.run(candidates.map(cloneValue));
     } else {
       joined = candidates.map(cloneValue);
     }
     return withField(input, as, joined);
   });
 };
+
+const mingoProject = (pipelineOperators as unknown as Record<string, StageOp>)['$project'] as StageOp;
+
+/** mingo's `$project`, with the output fields in the order a server produces them. */
+const $project: StageOp = (coll, expr, options) =>
+  coll.transform((docs: Doc[]) => {
+    const out = mingoProject(Lazy(docs), expr, options).collect<Doc>();
+    return Lazy(out.map((d, i) => orderLike(d, docs[i])));
+  });
 
 const refused =
   (what: string): StageOp =>
@@ -366,6 +378,7 @@ const pipeline = {
   ...(pipelineOperators as unknown as Record<string, StageOp>),
   $sort,
   $lookup,
+  $project,
   $out: refused('$out'),
   $merge: refused('$merge'),
 };
@@ -405,4 +418,3 @@ export function mingoOptions(resolveCollection: (name: string) => Doc[], variabl
   };
 }
 
-export { ObjectId };

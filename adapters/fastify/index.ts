@@ -1,0 +1,251 @@
+/**
+ * `ayz-auth/fastify`: a Fastify 4 and 5 plugin over the core's `Auth`.
+ *
+ * It decorates the instance with `verifyAuth` / `verifyAuthOptional` (async hooks, usable as
+ * `onRequest` or `preHandler`) and guard factories. Every decision is the core's; a refusal
+ * copies the `AuthError` onto the reply and returns it, so later hooks and the handler never
+ * run. Anything that is not an `AuthError` is a bug and is thrown to Fastify's error handler.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AuthError,
+  claimError,
+  entitlementError,
+  factorError,
+  type Auth,
+  type AuthContext,
+  type AuthResult,
+  type EntitlementMode,
+  type RequestHeaders,
+} from 'ayz-auth';
+
+/** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The caller's context, set by `verifyAuth` / `verifyAuthOptional` (null until then, and
+     * for an anonymous request on an optional route). The guards never read it: they read what
+     * `verifyAuth` itself verified, so a value put here by other code is never trusted.
+     */
+    auth: AuthContext | null;
+    /** `request.log` bound to the caller's ids (never the token); null until authenticated. */
+    authLog: FastifyBaseLogger | null;
+  }
+  interface FastifyInstance {
+    /** Authenticates the request: sets `request.auth`, or answers 401 / 403 / 503 JSON. */
+    verifyAuth: AuthHook;
+    /** As `verifyAuth`, but no `Authorization` header → `request.auth = null`; a bad token is still a 401. */
+    verifyAuthOptional: AuthHook;
+    requireEntitlement(name: string): AuthHook;
+    requireAnyEntitlement(names: string[]): AuthHook;
+    requireAllEntitlements(names: string[]): AuthHook;
+    requireFactors(types: string[]): AuthHook;
+    requireClaims(names: string[]): AuthHook;
+  }
+}
+
+export interface AyzAuthPluginOptions {
+  auth: Auth;
+  /**
+   * Send a renewed session JWT back in `Stytch-Session-Jwt` (and list it in
+   * `Access-Control-Expose-Headers`) when the core hands one back. Default true.
+   */
+  exposeRefreshedSessionJwt?: boolean;
+}
+
+/** Response header carrying a renewed session JWT (an expired JWT of a live session). */
+export const REFRESHED_SESSION_JWT_HEADER = 'Stytch-Session-Jwt' as const;
+
+/**
+ * What our own hooks verified, per request. `null`: an optional route with no token.
+ * Absent: no ayz-auth hook ran. Nothing outside this module can write here.
+ */
+const verified = new WeakMap<object, AuthContext | null>();
+
+const AUTHORIZATION = 'authorization';
+
+/**
+ * Node keeps only the first of several `Authorization` headers in `headers`; when the raw
+ * headers hold more than one, the core gets them all (and answers `token_multiple`).
+ * Otherwise `request.headers` as is. No allocation on the common path.
+ */
+function requestHeaders(request: FastifyRequest): RequestHeaders {
+  const raw: readonly string[] | undefined = request.raw.rawHeaders;
+  let count = 0;
+  if (Array.isArray(raw)) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name !== undefined && name.length === 13 && name.toLowerCase() === AUTHORIZATION) count++;
+    }
+  }
+  if (count < 2) return request.headers;
+  const values: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name !== undefined && name.length === 13 && name.toLowerCase() === AUTHORIZATION) values.push(raw[i + 1] ?? '');
+  }
+  return { ...request.headers, authorization: values };
+}
+
+/** Copies an `AuthError` onto the reply. The body is sent serialized, so no route schema reshapes it. */
+function sendAuthError(reply: FastifyReply, error: AuthError): FastifyReply {
+  return reply
+    .code(error.status)
+    .headers(error.headers)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(error.body));
+}
+
+function exposeHeader(reply: FastifyReply, header: string): void {
+  const current = reply.getHeader('access-control-expose-headers');
+  if (current === undefined || current === '') {
+    reply.header('access-control-expose-headers', header);
+    return;
+  }
+  const list = Array.isArray(current) ? current.join(', ') : String(current);
+  const wanted = header.toLowerCase();
+  if (list.split(',').some((h) => h.trim().toLowerCase() === wanted)) return;
+  reply.header('access-control-expose-headers', `${list}, ${header}`);
+}
+
+/** The ids of the context, for log lines; never the token or anything from the session JWT. */
+function logBindings(ctx: AuthContext): Record<string, string | null> {
+  return {
+    memberId: ctx.memberId,
+    stytchOrgId: ctx.stytchOrgId,
+    userId: ctx.mongoUserId,
+    orgId: ctx.orgId,
+    teamId: ctx.currentTeamId,
+  };
+}
+
+async function verify(
+  auth: Auth,
+  optional: boolean,
+  exposeJwt: boolean,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  // Whatever was there before is not ours: never trusted, never reused.
+  request.auth = null;
+  request.authLog = null;
+  verified.delete(request);
+  let result: AuthResult;
+  try {
+    result = await auth.authenticateRequestWithResult(requestHeaders(request));
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    if (optional && error.code === 'token_missing') {
+      verified.set(request, null);
+      return undefined;
+    }
+    return sendAuthError(reply, error);
+  }
+  const ctx = result.context;
+  verified.set(request, ctx);
+  request.auth = ctx;
+  request.authLog = request.log.child(logBindings(ctx));
+  if (exposeJwt && result.refreshedSessionJwt !== null) {
+    reply.header(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
+    exposeHeader(reply, REFRESHED_SESSION_JWT_HEADER);
+  }
+  return undefined;
+}
+
+type Check = (ctx: AuthContext) => AuthError | null;
+
+function guard(fn: string, check: Check): AuthHook {
+  return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const ctx = verified.get(request);
+    // A route wired without verifyAuth is a bug of the service, not the client's fault.
+    if (ctx === undefined) throw new Error(`ayz-auth: ${fn} must run after fastify.verifyAuth or fastify.verifyAuthOptional`);
+    const error = ctx === null ? new AuthError('token_missing') : check(ctx);
+    return error === null ? undefined : sendAuthError(reply, error);
+  };
+}
+
+function nameList(fn: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new TypeError(`ayz-auth: ${fn} expects a non-empty array of non-empty strings`);
+  }
+  return Object.freeze([...(value as string[])]);
+}
+
+function entitlementGuard(fn: string, required: readonly string[], mode: EntitlementMode): AuthHook {
+  return guard(fn, (ctx) => entitlementError(ctx, required, mode));
+}
+
+/** 403 `entitlement_missing` unless the caller's organization holds `name`. After `verifyAuth`. */
+export function requireEntitlement(name: string): AuthHook {
+  if (typeof name !== 'string' || name === '') throw new TypeError('ayz-auth: requireEntitlement expects a non-empty string');
+  return entitlementGuard('requireEntitlement', Object.freeze([name]), 'one');
+}
+
+/** 403 `entitlement_missing` unless the organization holds at least one of `names`. */
+export function requireAnyEntitlement(names: string[]): AuthHook {
+  return entitlementGuard('requireAnyEntitlement', nameList('requireAnyEntitlement', names), 'any');
+}
+
+/** 403 `entitlement_missing` unless the organization holds every one of `names`. */
+export function requireAllEntitlements(names: string[]): AuthHook {
+  return entitlementGuard('requireAllEntitlements', nameList('requireAllEntitlements', names), 'all');
+}
+
+/** Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the session. */
+export function requireFactors(types: string[]): AuthHook {
+  const required = nameList('requireFactors', types);
+  return guard('requireFactors', (ctx) => factorError(ctx, required));
+}
+
+/** 403 `claim_missing` unless every name is a key of the session's custom claims. */
+export function requireClaims(names: string[]): AuthHook {
+  const required = nameList('requireClaims', names);
+  return guard('requireClaims', (ctx) => claimError(ctx, required));
+}
+
+/**
+ * The context `verifyAuth` verified for this request. Throws a plain `Error` (a bug of the
+ * service, not of the client) when no ayz-auth hook authenticated it.
+ */
+export function getAuth(request: FastifyRequest): AuthContext {
+  const ctx = verified.get(request);
+  if (ctx) return ctx;
+  throw new Error(
+    ctx === null
+      ? 'ayz-auth: getAuth(request) on an anonymous request (verifyAuthOptional found no token); read request.auth instead'
+      : 'ayz-auth: getAuth(request) called on a request that fastify.verifyAuth did not authenticate',
+  );
+}
+
+const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthPlugin(fastify, options) {
+  const auth = options?.auth;
+  if (typeof auth !== 'object' || auth === null || typeof auth.authenticateRequestWithResult !== 'function') {
+    throw new TypeError('ayz-auth: register the plugin with { auth: createAuth(...) }');
+  }
+  const exposeJwt = options.exposeRefreshedSessionJwt !== false;
+
+  // One pair of hooks per registration (they close over `auth`), none per request.
+  const verifyAuth: AuthHook = (request, reply) => verify(auth, false, exposeJwt, request, reply);
+  const verifyAuthOptional: AuthHook = (request, reply) => verify(auth, true, exposeJwt, request, reply);
+
+  fastify.decorateRequest('auth', null);
+  fastify.decorateRequest('authLog', null);
+  fastify.decorate('verifyAuth', verifyAuth);
+  fastify.decorate('verifyAuthOptional', verifyAuthOptional);
+  fastify.decorate('requireEntitlement', requireEntitlement);
+  fastify.decorate('requireAnyEntitlement', requireAnyEntitlement);
+  fastify.decorate('requireAllEntitlements', requireAllEntitlements);
+  fastify.decorate('requireFactors', requireFactors);
+  fastify.decorate('requireClaims', requireClaims);
+};
+
+/** The plugin: `fastify.register(ayzAuth, { auth })`. Not encapsulated (fastify-plugin). */
+export const ayzAuth: FastifyPluginAsync<AyzAuthPluginOptions> = fp(plugin, { name: 'ayz-auth', fastify: '4.x || 5.x' });
+export const ayzAuthPlugin = ayzAuth;
+export default ayzAuth;
+
+export type { Auth, AuthContext } from 'ayz-auth';
