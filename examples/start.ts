@@ -43,30 +43,40 @@ if (framework === 'express') {
 const hours = 8 * 3600;
 const token = (m: { memberId: string; stytchOrgId: string }) =>
   issuer.sessionJwt({ memberId: m.memberId, organizationId: m.stytchOrgId, expiresInSec: hours });
-const curl = (path: string, bearer: string) => `curl -s -H 'Authorization: Bearer ${bearer}' ${address}${path}`;
+const tokens = {
+  ALICE: token(demo.alice),
+  BOB: token(demo.bob),
+  CAROL: token(demo.carol),
+  FORGED: issuer.wrongKeySessionJwt({ memberId: demo.alice.memberId, organizationId: demo.alice.stytchOrgId, expiresInSec: hours }),
+};
+const curl = (path: string, name: keyof typeof tokens) => `curl -s -H "Authorization: Bearer $${name}" ${address}${path}`;
 
 console.log(`
 ayz-auth example (${framework}) listening on ${address}
 Stytch issuer: ${issuer.baseUrl}   MongoDB: ${mongo.description}
-Tokens below are valid for 8 hours.
+
+# Paste these into another terminal (session JWTs valid for 8 hours):
+${Object.entries(tokens)
+  .map(([name, value]) => `export ${name}='${value}'`)
+  .join('\n')}
 
 # ${demo.alice.label}
-${curl('/me', token(demo.alice))}
-${curl('/team/projects', token(demo.alice))}
+${curl('/me', 'ALICE')}
+${curl('/team/projects', 'ALICE')}
 
 # ${demo.bob.label} (watch the WARN in this terminal)
-${curl('/me', token(demo.bob))}
+${curl('/me', 'BOB')}
 
 # ${demo.carol.label} (WARN "MULTI-ORG FIX", INFO "Found valid team", then written back)
-${curl('/team/projects', token(demo.carol))}
+${curl('/team/projects', 'CAROL')}
 
 # 403 entitlement_missing: Globex has no 'foresight'
-${curl('/foresight', token(demo.bob))}
+${curl('/foresight', 'BOB')}
 # …while Acme has it
-${curl('/foresight', token(demo.alice))}
+${curl('/foresight', 'ALICE')}
 
-# 401 for a bad token (wrong signing key), and for no token at all
-${curl('/me', issuer.wrongKeySessionJwt({ memberId: demo.alice.memberId, organizationId: demo.alice.stytchOrgId }))}
+# 401 token_invalid for a token signed with the wrong key, and 401 token_missing without one
+${curl('/me', 'FORGED')}
 curl -s -i ${address}/me
 `);
 

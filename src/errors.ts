@@ -91,7 +91,11 @@ export class AuthError extends Error {
 
   /** The JSON body adapters send: `{ error, message, ...details }`. */
   get body(): AuthErrorBody {
-    return { ...this.details, error: this.code, message: this.message };
+    const body: Record<string, AuthErrorDetails[string]> = { error: this.code, message: this.message };
+    for (const key of Object.keys(this.details)) {
+      if (key !== 'error' && key !== 'message') body[key] = this.details[key] as AuthErrorDetails[string];
+    }
+    return body as AuthErrorBody;
   }
 
   toJSON(): AuthErrorBody {
