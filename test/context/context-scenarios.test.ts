@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuth } from 'ayz-auth';
+import { createAuth, createRecommendedIndexes, RECOMMENDED_INDEXES } from 'ayz-auth';
 import {
   createTestIssuer,
   seedOrganization,
@@ -40,6 +40,9 @@ async function login(s: Scenario, memberId = M, organizationId = O) {
   const token = tokenFor(memberId, organizationId);
   const ctx = await s.auth.authenticate(token);
   s.logs.expectNoSecrets(token);
+  // Every scenario, whatever its data: at most two round trips, plus one write when corrected.
+  expect(roundTrips(s)).toBeLessThanOrEqual(2);
+  expect(s.commands().filter((c) => c.name === 'update').length).toBeLessThanOrEqual(1);
   return ctx;
 }
 
@@ -376,6 +379,20 @@ describe('building the context (behaviour.md, scenarios of the context issue)', 
     const error = await rejection(s.auth.authenticate(issuer.sessionJwt({ memberId: M, claims: { sub: { $gt: '' } } })));
     expect(error.code).toBe('token_invalid');
     expect(s.commands()).toHaveLength(0);
+  });
+});
+
+describe('recommended indexes', () => {
+  it('createRecommendedIndexes creates every index the queries need, idempotently', async () => {
+    const s = scenario();
+    const names = await createRecommendedIndexes(s.db);
+    expect(names).toEqual(RECOMMENDED_INDEXES.map((i) => i.name));
+    await createRecommendedIndexes(s.db);
+    for (const index of RECOMMENDED_INDEXES) {
+      const existing = await s.db.collection(index.collection).listIndexes().toArray();
+      expect(existing.filter((e) => e.name === index.name)).toHaveLength(1);
+      expect(existing.find((e) => e.name === index.name)?.key).toEqual(index.keys);
+    }
   });
 });
 
