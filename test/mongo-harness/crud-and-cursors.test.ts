@@ -18,6 +18,18 @@ afterAll(async () => {
   await t?.close();
 });
 
+/**
+ * `first` then getMores: at least `min` of them. A server may need one more, empty,
+ * getMore to find out a cursor is exhausted, so the count is a lower bound (+1).
+ */
+function expectPaged(first: string, min: number): void {
+  const [head, ...rest] = t.commandNames();
+  expect(head).toBe(first);
+  expect(rest.every((n) => n === 'getMore')).toBe(true);
+  expect(rest.length).toBeGreaterThanOrEqual(min);
+  expect(rest.length).toBeLessThanOrEqual(min + 1);
+}
+
 describe('cursors', () => {
   beforeAll(async () => {
     await t.db.collection<Loose>('seq').insertMany(Array.from({ length: 7 }, (_, i) => ({ _id: i, n: i, even: i % 2 === 0 })));
@@ -27,7 +39,7 @@ describe('cursors', () => {
     t.resetCommands();
     const docs = await t.db.collection<Loose>('seq').find({}, { batchSize: 2 }).sort({ n: -1 }).toArray();
     expect(docs.map((d) => d['n'])).toEqual([6, 5, 4, 3, 2, 1, 0]);
-    expect(t.commandNames()).toEqual(['find', 'getMore', 'getMore', 'getMore']);
+    expectPaged('find', 3);
     expect(t.commands[1]?.command['batchSize']).toBe(2);
   });
 
@@ -38,7 +50,7 @@ describe('cursors', () => {
       .aggregate([{ $match: { even: true } }, { $project: { _id: 0, n: 1 } }], { batchSize: 1 })
       .toArray();
     expect(docs).toEqual([{ n: 0 }, { n: 2 }, { n: 4 }, { n: 6 }]);
-    expect(t.commandNames()).toEqual(['aggregate', 'getMore', 'getMore', 'getMore']);
+    expectPaged('aggregate', 3);
   });
 
   it('skip, limit, sort and projection combine like find on a server', async () => {
@@ -225,6 +237,8 @@ describe('collections and databases', () => {
     const names = (await other.listCollections().toArray()).map((c) => c.name).sort();
     expect(names).toEqual(['c1', 'c2']);
     expect((await other.listCollections({ name: 'c2' }, { nameOnly: true }).toArray()).map((c) => c.name)).toEqual(['c2']);
+    // Paged: getMore on the `$cmd.listCollections` cursor namespace.
+    expect((await other.listCollections({}, { batchSize: 1 }).toArray()).length).toBe(2);
     expect(await other.collection('c1').drop()).toBe(true);
     const dbs = await t.client.db('admin').admin().listDatabases();
     expect(dbs.databases.map((d) => d.name)).toContain(`${t.dbName}_b`);

@@ -294,7 +294,10 @@ export class CommandDispatcher {
   private getMore(body: Doc, ctx: CommandContext): Doc {
     const id = toNumber(body['getMore']);
     if (!Number.isSafeInteger(id)) throw err.typeMismatch("BSON field 'getMore' is the wrong type, expected type 'long'");
-    const name = this.collName(body, ctx, 'collection');
+    // Not validated as a collection name: cursors of listCollections and `aggregate: 1`
+    // live on `$cmd.listCollections` / `$cmd.aggregate`.
+    const name = body['collection'];
+    if (typeof name !== 'string' || name === '') throw err.typeMismatch("BSON field 'getMore.collection' is the wrong type, expected type 'string'");
     const cursor = this.cursors.getMore(id, `${ctx.db}.${name}`, this.batchSizeOf(body['batchSize']));
     return { cursor, ok: 1 };
   }

@@ -129,7 +129,11 @@ export class LoopbackMongoServer {
         socket.destroy();
         return;
       }
-      for (const m of messages) queue = queue.then(() => this.handle(socket, conn, m));
+      for (const m of messages) {
+        queue = queue.then(() => this.handle(socket, conn, m)).catch(() => {
+          socket.destroy();
+        });
+      }
     });
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => {
