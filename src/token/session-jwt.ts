@@ -15,7 +15,8 @@ export type SessionJwtVerdict =
   | { readonly ok: false; readonly expired: true; readonly payload: JWTPayload };
 
 function claimError(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>): AuthError {
-  if (error.claim === 'nbf') return new AuthError('token_not_yet_valid', { cause: error });
+  // Only a well-formed `nbf` in the future is "not yet valid"; a malformed one is just invalid.
+  if (error.claim === 'nbf' && error.reason === 'check_failed') return new AuthError('token_not_yet_valid', { cause: error });
   if (error.claim === 'iat' && error.reason === 'check_failed') return new AuthError('token_too_old', { cause: error });
   return new AuthError('token_invalid', { cause: error });
 }
