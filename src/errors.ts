@@ -33,6 +33,7 @@ const CODES = {
   claim_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required session claim is missing' },
   role_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required role is missing' },
   team_required: { status: 400, bearerError: null, message: 'No team selected. Please select a team in your organization.' },
+  tenant_unknown: { status: 403, bearerError: 'insufficient_scope', message: 'The caller has no organization or user in the directory' },
   jwks_unavailable: { status: 503, bearerError: null, message: 'Signing keys are temporarily unavailable' },
   stytch_unavailable: { status: 503, bearerError: null, message: 'Authentication service temporarily unavailable' },
   context_unavailable: { status: 503, bearerError: null, message: 'The user directory is temporarily unavailable' },

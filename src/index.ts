@@ -8,6 +8,7 @@ export type {
   MongoOptions,
   JwtOptions,
   JwksOptions,
+  JwksKeysSource,
   RemoteOptions,
   TokenCacheOptions,
   ContextOptions,
@@ -31,3 +32,31 @@ export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';
 export { RECOMMENDED_INDEXES, createRecommendedIndexes, type RecommendedIndex } from './context/recommended-indexes.js';
+export {
+  scopeFilter,
+  scopeClause,
+  DEFAULT_SCOPE_FIELDS,
+  attribution,
+  teamError,
+  type ScopeBy,
+  type ScopeIdForm,
+  type ScopeFilterOptions,
+  type ScopedFilter,
+  type Attribution,
+  type ObjectIdAttribution,
+  type AttributionOptions,
+} from './tenancy/index.js';
+export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './roles/index.js';
+export {
+  provisionMember,
+  createProvisioningIndexes,
+  PROVISIONING_INDEXES,
+  PROVISIONED_BY,
+  DEFAULT_LAST_LOGIN_TTL_SEC,
+  type ProvisionIdentity,
+  type ProvisionResult,
+  type ProvisionSkipReason,
+  type ProvisioningIndex,
+  type ProvisioningOptions,
+  type OrganizationDefaults,
+} from './provisioning/index.js';

@@ -256,4 +256,15 @@ export function getAuth(req: Request): AuthContext {
   );
 }
 
+/**
+ * What ayz-auth verified for this request, without throwing: the context, `null` for an
+ * anonymous request of `verifyAuthOptional`, `undefined` when no ayz-auth middleware ran.
+ * Never reads `req.auth`.
+ */
+export function peekAuth(req: Request): AuthContext | null | undefined {
+  return verified.get(req);
+}
+
+export { requireTeam, requireRole, requireAnyRole, type RoleGuardOptions } from './tenancy.js';
+
 export type { Auth, AuthContext } from 'ayz-auth';

@@ -8,6 +8,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { requireAnyRole, requireRole, requireTeam, type RoleGuardOptions } from './tenancy.js';
 import {
   AuthError,
   claimError,
@@ -44,6 +45,12 @@ declare module 'fastify' {
     requireAllEntitlements(names: string[]): AuthHook;
     requireFactors(types: string[]): AuthHook;
     requireClaims(names: string[]): AuthHook;
+    /** 400 `team_required` unless the caller has a current team. */
+    requireTeam(): AuthHook;
+    /** 403 `role_missing` unless the session holds `role` (or a higher one of `options.hierarchy`). */
+    requireRole(role: string, options?: RoleGuardOptions): AuthHook;
+    /** 403 `role_missing` unless the session holds one of `roles` (or a higher one of `options.hierarchy`). */
+    requireAnyRole(roles: string[], options?: RoleGuardOptions): AuthHook;
   }
 }
 
@@ -221,6 +228,15 @@ export function getAuth(request: FastifyRequest): AuthContext {
   );
 }
 
+/**
+ * What ayz-auth verified for this request, without throwing: the context, `null` for an
+ * anonymous request of `verifyAuthOptional`, `undefined` when no ayz-auth hook ran.
+ * Never reads `request.auth`.
+ */
+export function peekAuth(request: FastifyRequest): AuthContext | null | undefined {
+  return verified.get(request);
+}
+
 const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthPlugin(fastify, options) {
   const auth = options?.auth;
   if (typeof auth !== 'object' || auth === null || typeof auth.authenticateRequestWithResult !== 'function') {
@@ -241,11 +257,16 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   fastify.decorate('requireAllEntitlements', requireAllEntitlements);
   fastify.decorate('requireFactors', requireFactors);
   fastify.decorate('requireClaims', requireClaims);
+  fastify.decorate('requireTeam', requireTeam);
+  fastify.decorate('requireRole', requireRole);
+  fastify.decorate('requireAnyRole', requireAnyRole);
 };
 
 /** The plugin: `fastify.register(ayzAuth, { auth })`. Not encapsulated (fastify-plugin). */
 export const ayzAuth: FastifyPluginAsync<AyzAuthPluginOptions> = fp(plugin, { name: 'ayz-auth', fastify: '4.x || 5.x' });
 export const ayzAuthPlugin = ayzAuth;
 export default ayzAuth;
+
+export { requireTeam, requireRole, requireAnyRole, type RoleGuardOptions } from './tenancy.js';
 
 export type { Auth, AuthContext } from 'ayz-auth';

@@ -1,5 +1,6 @@
 import type { Db, MongoClientOptions } from 'mongodb';
 import type { Logger } from 'pino';
+import type { ProvisioningOptions } from '../provisioning/provisioning-options.js';
 
 export type StytchEnvironment = 'test' | 'live';
 
@@ -25,9 +26,20 @@ export interface JwtOptions {
   maxTokenAgeSec?: number;
 }
 
+/** A key set (`{ keys: [...] }`) given in process, or a function returning one (called on each key refresh). */
+export type JwksKeysSource =
+  | { keys: readonly object[] }
+  | (() => { keys: readonly object[] } | Promise<{ keys: readonly object[] }>);
+
 export interface JwksOptions {
   /** Override the JWKS address (default `{host}/v1/b2b/sessions/jwks/{projectId}`). */
   url?: string;
+  /**
+   * Keys given in process instead of fetched from `url` (tests: `createLocalTestIssuer().jwksOptions`;
+   * air-gapped deployments). A function is called wherever a fetch would happen (first use,
+   * unknown kid after the cooldown, `maxAgeMs`), so a rotating provider is seen.
+   */
+  keys?: JwksKeysSource;
   /** Abort a JWKS fetch after this many ms. Default 5000. */
   timeoutMs?: number;
   /** Refetch the keys at most this often when a token names an unknown `kid`. Default 30000. */
@@ -82,4 +94,6 @@ export interface AuthOptions {
   remote?: RemoteOptions;
   tokenCache?: TokenCacheOptions;
   context?: ContextOptions;
+  /** Opt-in: create the user and membership (and, if allowed, the organization) of a new member. Off by default; needs `mongo`. */
+  provisioning?: ProvisioningOptions;
 }

@@ -2,7 +2,13 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AuthConfigError } from '../errors.js';
-import type { AuthOptions, ContextUnavailableMode, StytchEnvironment } from './options.js';
+import type { AuthOptions, ContextUnavailableMode, JwksKeysSource, StytchEnvironment } from './options.js';
+import {
+  provisioningOptionsSchema,
+  resolveProvisioningOptions,
+  type ProvisioningOptions,
+  type ResolvedProvisioningOptions,
+} from '../provisioning/provisioning-options.js';
 
 /** The options after validation, with every default filled in: what the parts receive. */
 export interface ResolvedOptions {
@@ -24,6 +30,8 @@ export interface ResolvedOptions {
   readonly jwt: { readonly clockToleranceSec: number; readonly maxTokenAgeSec: number | null };
   readonly jwks: {
     readonly url: string;
+    /** In-process keys; null → fetch `url`. */
+    readonly keys: JwksKeysSource | null;
     readonly timeoutMs: number;
     readonly cooldownMs: number;
     readonly maxAgeMs: number;
@@ -39,6 +47,8 @@ export interface ResolvedOptions {
     readonly writeBackTeam: boolean;
     readonly onUnavailable: ContextUnavailableMode;
   };
+  /** Null when provisioning is off (the default). */
+  readonly provisioning: ResolvedProvisioningOptions | null;
 }
 
 export const DEFAULT_DB_NAME = 'soulmates';
@@ -87,6 +97,14 @@ const schema = z
     jwks: z
       .object({
         url: httpUrl.optional(),
+        keys: z
+          .custom<JwksKeysSource>(
+            (v) =>
+              typeof v === 'function' ||
+              (typeof v === 'object' && v !== null && Array.isArray((v as { keys?: unknown }).keys)),
+            'must be a key set { keys: [...] } or a function returning one',
+          )
+          .optional(),
         timeoutMs: millis(1, 120_000).optional(),
         cooldownMs: millis(0, 3_600_000).optional(),
         maxAgeMs: millis(1_000, 86_400_000).optional(),
@@ -111,8 +129,12 @@ const schema = z
         onUnavailable: z.enum(['fail', 'degrade']).optional(),
       })
       .optional(),
+    provisioning: provisioningOptionsSchema.optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.provisioning?.enabled && !o.mongo) {
+      ctx.addIssue({ code: 'custom', path: ['provisioning', 'enabled'], message: 'provisioning needs the mongo option' });
+    }
     const prefix = PROJECT_ID.exec(o.stytch.projectId)?.[1];
     if (prefix && o.stytch.environment && prefix !== o.stytch.environment) {
       ctx.addIssue({
@@ -178,6 +200,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     jwt: { clockToleranceSec: o.jwt?.clockToleranceSec ?? 5, maxTokenAgeSec: o.jwt?.maxTokenAgeSec ?? null },
     jwks: {
       url: o.jwks?.url ?? `${apiBaseUrl}/v1/b2b/sessions/jwks/${projectId}`,
+      keys: o.jwks?.keys ?? null,
       timeoutMs: o.jwks?.timeoutMs ?? 5_000,
       cooldownMs: o.jwks?.cooldownMs ?? 30_000,
       maxAgeMs: o.jwks?.maxAgeMs ?? 600_000,
@@ -197,5 +220,6 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       writeBackTeam: o.context?.writeBackTeam ?? true,
       onUnavailable: o.context?.onUnavailable ?? 'fail',
     },
+    provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
   };
 }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { EMPTY_DIRECTORY_CONTEXT, type DirectoryContext, type Identity } from '../auth-context.js';
 import type { ResolvedOptions } from '../config/resolve-options.js';
 import { AuthError } from '../errors.js';
+import { Provisioner } from '../provisioning/provisioner.js';
+import type { ResolvedProvisioningOptions } from '../provisioning/provisioning-options.js';
 import { lookupDirectory, type DirectoryEntry } from './directory-lookup.js';
 import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution.js';
 
@@ -11,6 +13,39 @@ type ContextSettings = ResolvedOptions['context'];
 
 const SEP = '\u0000';
 const keyOf = (stytchOrgId: string, memberId: string) => `${stytchOrgId}${SEP}${memberId}`;
+
+// The directory half of a context depends only on the (immutable, cached) directory entry and
+// team choice, so it is built once per entry/team and shared; it is never handed out as is
+// (the auth context copies its fields into a new frozen object), and it is frozen besides.
+const bases = new WeakMap<DirectoryEntry, DirectoryContext>();
+const withTeams = new WeakMap<DirectoryEntry, { team: TeamChoice; context: DirectoryContext }>();
+
+function baseContext(entry: DirectoryEntry): DirectoryContext {
+  let base = bases.get(entry);
+  if (base === undefined) {
+    const { organization, user } = entry;
+    base = Object.freeze({
+      mongoUserId: user?.hex ?? null,
+      orgId: organization?.hex ?? null,
+      currentTeamId: null,
+      currentTeamName: null,
+      entitlements: organization?.entitlements ?? null,
+      subscriptionTier: organization?.subscriptionTier ?? null,
+      subscriptionLimits: organization?.subscriptionLimits ?? null,
+    });
+    bases.set(entry, base);
+  }
+  return base;
+}
+
+function withTeam(entry: DirectoryEntry, base: DirectoryContext, team: TeamChoice): DirectoryContext {
+  if (team === NO_TEAM) return base;
+  const memo = withTeams.get(entry);
+  if (memo !== undefined && memo.team === team) return memo.context;
+  const context = Object.freeze({ ...base, currentTeamId: team.currentTeamId, currentTeamName: team.currentTeamName });
+  withTeams.set(entry, { team, context });
+  return context;
+}
 
 /** A small TTL cache whose concurrent misses share one load. */
 class SingleFlightCache<V extends object> {
@@ -40,6 +75,11 @@ class SingleFlightCache<V extends object> {
     return pending;
   }
 
+  /** The cached value, synchronously; undefined on a miss (a load in flight is not waited for). */
+  peek(key: string): V | undefined {
+    return this.lru?.get(key);
+  }
+
   set(key: string, value: V): void {
     this.lru?.set(key, value);
   }
@@ -57,14 +97,41 @@ class SingleFlightCache<V extends object> {
 export class ContextBuilder {
   private readonly directory: SingleFlightCache<DirectoryEntry>;
   private readonly teams: SingleFlightCache<TeamChoice>;
+  /** Opt-in provisioning; null (the default) keeps the builder read-only apart from the team write-back. */
+  readonly provisioner: Provisioner | null;
 
   constructor(
     private readonly db: Db,
     private readonly settings: ContextSettings,
     private readonly logger: Logger,
+    provisioning: ResolvedProvisioningOptions | null = null,
   ) {
+    this.provisioner = provisioning ? new Provisioner(db, provisioning, logger, settings.directoryMax) : null;
     this.directory = new SingleFlightCache(settings.directoryMax, settings.directoryTtlSec);
     this.teams = new SingleFlightCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
+  }
+
+  /**
+   * The context when every part of it is cached (directory, and the team when it is needed),
+   * synchronously and without touching the database; undefined when `build` must run. It
+   * answers exactly what `build` would answer from the same cache entries.
+   */
+  cached(identity: Identity): DirectoryContext | undefined {
+    const key = keyOf(identity.stytchOrgId, identity.memberId);
+    const entry = this.directory.peek(key);
+    if (entry === undefined) return undefined;
+    const base = baseContext(entry);
+    if (!entry.organization || !entry.user) return base;
+    const team = this.teams.peek(key);
+    if (team === undefined) return undefined;
+    return withTeam(entry, base, team);
+  }
+
+  /** Round trip 1; with provisioning on, a member without a user for the org is provisioned first. */
+  private async loadDirectory(identity: Identity): Promise<DirectoryEntry> {
+    const lookup = () => lookupDirectory(this.db, identity.memberId, identity.stytchOrgId, this.logger);
+    const found = await lookup();
+    return this.provisioner ? this.provisioner.afterLookup(identity, found, lookup) : found;
   }
 
   async build(identity: Identity): Promise<DirectoryContext> {
@@ -72,21 +139,13 @@ export class ContextBuilder {
     const key = keyOf(stytchOrgId, memberId);
     let entry: DirectoryEntry;
     try {
-      entry = await this.directory.get(key, () => lookupDirectory(this.db, memberId, stytchOrgId, this.logger));
+      entry = await this.directory.get(key, () => this.loadDirectory(identity));
     } catch (error) {
       return this.unavailable(error, identity, EMPTY_DIRECTORY_CONTEXT);
     }
 
     const { organization, user } = entry;
-    const base: DirectoryContext = {
-      mongoUserId: user?.hex ?? null,
-      orgId: organization?.hex ?? null,
-      currentTeamId: null,
-      currentTeamName: null,
-      entitlements: organization?.entitlements ?? null,
-      subscriptionTier: organization?.subscriptionTier ?? null,
-      subscriptionLimits: organization?.subscriptionLimits ?? null,
-    };
+    const base = baseContext(entry);
     // Without the organization no team can be proven to belong to it; without a user there is none.
     if (!organization || !user) return base;
 
@@ -106,7 +165,7 @@ export class ContextBuilder {
     } catch (error) {
       return this.unavailable(error, identity, base);
     }
-    return team === NO_TEAM ? base : { ...base, currentTeamId: team.currentTeamId, currentTeamName: team.currentTeamName };
+    return withTeam(entry, base, team);
   }
 
   invalidate(target: { stytchOrgId?: string; memberId?: string }): void {

@@ -12,6 +12,12 @@ export {
   type TestIssuerAuthOptions,
   type TestIssuerOptions,
 } from './issuer.js';
+export {
+  createLocalTestIssuer,
+  type LocalJwksProvider,
+  type LocalTestIssuer,
+  type LocalTestIssuerOptions,
+} from './local-issuer.js';
 export type { SessionJwtInput, TimeInput } from './session-jwt.js';
 export type { AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
 export {

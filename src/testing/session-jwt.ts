@@ -20,8 +20,13 @@ export type TimeInput = Date | number;
 export interface SessionJwtInput {
   /** `sub`. Default `member-test-<uuid>`. */
   memberId?: string;
-  /** Default `organization-test-<uuid>`. */
+  /** Stytch organization id. Default `organization-test-<uuid>`. */
   organizationId?: string;
+  /**
+   * Alias of `organizationId` (the *Stytch* organization id, not the MongoDB `orgId` of the
+   * context). Giving both with different values throws.
+   */
+  orgId?: string;
   /** Default `test-org-<8 hex>`. */
   organizationSlug?: string;
   /** Default `['stytch_member']`, the role Stytch gives every member. */
@@ -106,6 +111,9 @@ export function resolveSessionFacts(
   base: SessionFacts | undefined,
   defaults: { issuedAt: Date; jwtExpiresAt: Date },
 ): SessionFacts {
+  if (input.orgId !== undefined && input.organizationId !== undefined && input.orgId !== input.organizationId) {
+    throw new Error('sessionJwt: `orgId` is an alias of `organizationId`; give one of them (or the same value)');
+  }
   const startedAt = input.sessionStartedAt ?? base?.startedAt ?? defaults.issuedAt;
   const lastAccessedAt = input.sessionLastAccessedAt ?? base?.lastAccessedAt ?? defaults.issuedAt;
   const fallbackExpiry = Math.max(
@@ -115,7 +123,7 @@ export function resolveSessionFacts(
   return {
     sessionId: input.sessionId ?? base?.sessionId ?? newSessionId(),
     memberId: input.memberId ?? base?.memberId ?? `member-test-${randomUUID()}`,
-    organizationId: input.organizationId ?? base?.organizationId ?? `organization-test-${randomUUID()}`,
+    organizationId: input.organizationId ?? input.orgId ?? base?.organizationId ?? `organization-test-${randomUUID()}`,
     organizationSlug: input.organizationSlug ?? base?.organizationSlug ?? `test-org-${shortId()}`,
     roles: [...(input.roles ?? base?.roles ?? ['stytch_member'])],
     authenticationFactors: [...(input.authenticationFactors ?? base?.authenticationFactors ?? ['magic_link'])],

@@ -44,6 +44,9 @@ export function parseBearerHeader(value: string | readonly string[] | undefined)
   if (space === -1) throw new AuthError('token_empty');
 
   const rest = trimmed.slice(space + 1).trim();
+  // Fast path: a well-formed token is one scan. Token characters include no control
+  // character, whitespace or comma, so this returns exactly when the checks below would.
+  if (rest.length >= MIN_TOKEN_LENGTH && rest.length <= MAX_TOKEN_LENGTH && TOKEN_CHARS.test(rest)) return rest;
   if (rest === '') throw new AuthError('token_empty');
   if (CONTROL_CHARS.test(rest)) throw new AuthError('token_malformed');
   if (SEPARATORS.test(rest)) {

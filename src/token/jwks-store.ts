@@ -2,6 +2,9 @@ import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWK, 
 import type { Logger } from 'pino';
 import { AuthError } from '../errors.js';
 
+/** Keys given in process instead of fetched (see `JwksOptions.keys`). */
+export type JwksKeysProvider = () => unknown;
+
 export interface JwksStoreOptions {
   readonly timeoutMs: number;
   readonly cooldownMs: number;
@@ -50,6 +53,7 @@ export class JwksStore {
     readonly url: string,
     private readonly options: JwksStoreOptions,
     private readonly logger: Logger,
+    private readonly provider: JwksKeysProvider | null = null,
   ) {}
 
   /** The key for a JWS header; the function jose's `jwtVerify` calls. */
@@ -100,6 +104,20 @@ export class JwksStore {
     this.lastAttemptAt = Date.now();
     this.fetchCount += 1;
     let reason: string;
+    if (this.provider !== null) {
+      try {
+        const keys = usableKeys(await this.provider());
+        if (keys.length > 0) {
+          this.install({ keys });
+          return true;
+        }
+        reason = 'no usable RS256 key';
+      } catch {
+        reason = 'key provider failed';
+      }
+      this.onFailure(reason);
+      return false;
+    }
     try {
       const response = await fetch(this.url, {
         headers: { accept: 'application/json' },
@@ -157,6 +175,12 @@ export class JwksStore {
 // Stytch project are the same for all of them, and a second copy would double the fetches.
 // The first Auth to ask for an address sets its options and logger.
 const stores = new Map<string, JwksStore>();
+
+/** A store of in-process keys (`jwks.keys`): one per Auth, never shared (the keys are the caller's). */
+export function localJwksStore(keys: object | (() => unknown), options: JwksStoreOptions, logger: Logger): JwksStore {
+  const provider: JwksKeysProvider = typeof keys === 'function' ? (keys as () => unknown) : () => keys;
+  return new JwksStore('in-process:jwks', options, logger, provider);
+}
 
 export function sharedJwksStore(url: string, options: JwksStoreOptions, logger: Logger): JwksStore {
   let store = stores.get(url);

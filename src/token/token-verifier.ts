@@ -5,7 +5,7 @@ import { AuthError } from '../errors.js';
 import { tokenFingerprint } from '../logger.js';
 import { isJwtShaped } from './bearer.js';
 import { identityFromClaims, identityFromSessionResponse } from './identity.js';
-import { sharedJwksStore, type JwksStore } from './jwks-store.js';
+import { localJwksStore, sharedJwksStore, type JwksStore } from './jwks-store.js';
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
 import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -30,7 +30,10 @@ export class TokenVerifier {
   private readonly inflight = new Map<string, Promise<VerifiedToken>>();
 
   constructor(options: ResolvedOptions, private readonly logger: Logger) {
-    this.jwks = sharedJwksStore(options.jwks.url, options.jwks, logger);
+    this.jwks =
+      options.jwks.keys === null
+        ? sharedJwksStore(options.jwks.url, options.jwks, logger)
+        : localJwksStore(options.jwks.keys, options.jwks, logger);
     this.cache = new VerifiedTokenCache(options.tokenCache.max);
     this.policy = {
       projectId: options.stytch.projectId,
@@ -59,6 +62,21 @@ export class TokenVerifier {
     const key = VerifiedTokenCache.keyOf(token);
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve({ identity: cached, refreshedSessionJwt: null });
+    return this.verifyKeyed(token, key);
+  }
+
+  /** The cache key of a token: what `cachedIdentity` and `verifyKeyed` take. */
+  keyOf(token: string): string {
+    return VerifiedTokenCache.keyOf(token);
+  }
+
+  /** The identity already verified for the token of this key, synchronously; undefined on a miss. */
+  cachedIdentity(key: string): Identity | undefined {
+    return this.cache.get(key);
+  }
+
+  /** `verify` after a cache miss, when the caller already holds `key = keyOf(token)`. */
+  verifyKeyed(token: string, key: string): Promise<VerifiedToken> {
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.verifyUncached(token, key).finally(() => this.inflight.delete(key));

@@ -1,0 +1,1 @@
+export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './role-check.js';

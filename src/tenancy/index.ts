@@ -1,0 +1,11 @@
+export {
+  scopeFilter,
+  scopeClause,
+  DEFAULT_SCOPE_FIELDS,
+  type ScopeBy,
+  type ScopeIdForm,
+  type ScopeFilterOptions,
+  type ScopedFilter,
+} from './scope-filter.js';
+export { attribution, type Attribution, type ObjectIdAttribution, type AttributionOptions } from './attribution.js';
+export { teamError } from './team-check.js';

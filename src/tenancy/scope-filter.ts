@@ -1,0 +1,99 @@
+/**
+ * Tenant scoping of a service's own MongoDB queries: the caller's filter AND the caller's
+ * organization (or team, or user). The scope is always added next to the caller's filter
+ * with `$and`, never spread into it, so no key of the caller's filter (a `$or`, an
+ * `organization_id` of its own, a `$where`…) can replace or widen the scope.
+ */
+import { ObjectId, type Document } from 'mongodb';
+import type { AuthContext } from '../auth-context.js';
+import { AuthError } from '../errors.js';
+
+export type ScopeBy = 'org' | 'team' | 'user';
+
+/**
+ * How the scoped id is matched:
+ * - `both` (default): `{ $in: [ObjectId, hex string] }`. The shared data model stores ids as
+ *   ObjectId *or* as 24-hex strings (behaviour.md: "compare them by value"), so a document
+ *   written by either library is found.
+ * - `objectId`: equality with the ObjectId only, for collections known to hold ObjectIds.
+ * - `string`: equality with the lowercase hex string only.
+ */
+export type ScopeIdForm = 'both' | 'objectId' | 'string';
+
+export interface ScopeFilterOptions {
+  by: ScopeBy;
+  /** The field holding the tenant id. Defaults: org → `organization_id`, team → `team_id`, user → `user_id`. */
+  field?: string;
+  /** Default `both`. */
+  idForm?: ScopeIdForm;
+}
+
+export const DEFAULT_SCOPE_FIELDS: Readonly<Record<ScopeBy, string>> = Object.freeze({
+  org: 'organization_id',
+  team: 'team_id',
+  user: 'user_id',
+});
+
+/** The filter `scopeFilter` returns: the caller's filter and the scope, side by side. */
+export interface ScopedFilter<F extends Document = Document> {
+  $and: [F, Document];
+}
+
+const HEX24 = /^[0-9a-f]{24}$/i;
+
+/** The context's hex id for `by`, or the AuthError that stops the query. */
+function scopeId(ctx: AuthContext, by: ScopeBy): string {
+  const id = by === 'org' ? ctx.orgId : by === 'team' ? ctx.currentTeamId : ctx.mongoUserId;
+  if (id !== null && HEX24.test(id)) return id.toLowerCase();
+  if (by === 'team') throw new AuthError('team_required');
+  throw new AuthError('tenant_unknown', {
+    message:
+      by === 'org'
+        ? 'The caller’s organization is not in the directory; tenant data cannot be scoped to it'
+        : 'The caller has no user in the directory; user data cannot be scoped to it',
+    details: { scope: by },
+  });
+}
+
+function checkField(field: unknown): string {
+  if (typeof field !== 'string' || field === '' || field.startsWith('$') || field.includes('\u0000')) {
+    throw new TypeError('ayz-auth: scopeFilter option `field` must be a non-empty field path that does not start with $');
+  }
+  return field;
+}
+
+/** The scope clause alone: `{ [field]: <id> }` in the chosen id form(s). Throws as `scopeFilter`. */
+export function scopeClause(ctx: AuthContext, options: ScopeFilterOptions): Document {
+  const by = options?.by;
+  if (by !== 'org' && by !== 'team' && by !== 'user') {
+    throw new TypeError("ayz-auth: scopeFilter option `by` must be 'org', 'team' or 'user'");
+  }
+  const field = options.field === undefined ? DEFAULT_SCOPE_FIELDS[by] : checkField(options.field);
+  const hex = scopeId(ctx, by);
+  const form = options.idForm ?? 'both';
+  switch (form) {
+    case 'both':
+      return { [field]: { $in: [ObjectId.createFromHexString(hex), hex] } };
+    case 'objectId':
+      return { [field]: ObjectId.createFromHexString(hex) };
+    case 'string':
+      return { [field]: hex };
+    default:
+      throw new TypeError("ayz-auth: scopeFilter option `idForm` must be 'both', 'objectId' or 'string'");
+  }
+}
+
+/**
+ * `{ $and: [filter, { [field]: <the caller's id> }] }`. Never returns an unscoped filter:
+ * - scoping by team without a current team throws `AuthError` `team_required` (400);
+ * - scoping by org or user when the directory does not know the caller's organization or
+ *   user (MongoDB off, organization not found, no user) throws `AuthError` `tenant_unknown` (403).
+ * Scopes compose by nesting: `scopeFilter(ctx, scopeFilter(ctx, f, { by: 'org' }), { by: 'team' })`.
+ */
+export function scopeFilter<F extends Document = Document>(ctx: AuthContext, filter: F, options: ScopeFilterOptions): ScopedFilter<F> {
+  if (typeof ctx !== 'object' || ctx === null) throw new TypeError('ayz-auth: scopeFilter needs the AuthContext of the request');
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+    throw new TypeError('ayz-auth: scopeFilter expects a filter object (use {} for "everything of the tenant")');
+  }
+  return { $and: [filter, scopeClause(ctx, options)] };
+}

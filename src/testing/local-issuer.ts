@@ -1,0 +1,87 @@
+/**
+ * An in-process test issuer: the same Stytch-shaped session JWTs as `createTestIssuer`, but
+ * no server. Its keys reach the library through the `jwks.keys` option of `createAuth`
+ * instead of an HTTP fetch:
+ *
+ * ```ts
+ * const issuer = await createLocalTestIssuer();
+ * const auth = createAuth({ stytch: issuer.authOptions, jwks: issuer.jwksOptions });
+ * ```
+ *
+ * There is no `sessions/authenticate` endpoint: opaque session tokens and the renewal of
+ * expired JWTs need `createTestIssuer()`.
+ */
+import { createLocalJWKSet } from 'jose';
+import { KeyRing, type SigningKey } from './signing-keys.js';
+import { DEFAULT_JWT_LIFETIME_SEC, mintSessionJwt, type SessionJwtInput } from './session-jwt.js';
+import type { StytchJwk } from './stytch-shapes.js';
+import { DEFAULT_TEST_PROJECT_ID } from './issuer.js';
+
+export interface LocalTestIssuerOptions {
+  /** Default `project-test-00000000-0000-0000-0000-000000000000`. */
+  projectId?: string;
+}
+
+/** The key set the way `createAuth({ jwks: { keys } })` reads it: called on each key refresh. */
+export type LocalJwksProvider = () => { keys: StytchJwk[] };
+
+export interface LocalTestIssuer {
+  readonly projectId: string;
+  /** The `iss` of minted tokens: `stytch.com/<projectId>`. */
+  readonly issuer: string;
+  /** The kid of the current signing key. */
+  readonly kid: string;
+  /** For `createAuth({ stytch: issuer.authOptions, … })`. No secret: opaque tokens are refused. */
+  readonly authOptions: { projectId: string };
+  /** For `createAuth({ jwks: issuer.jwksOptions, … })`: the keys, read in process. */
+  readonly jwksOptions: { keys: LocalJwksProvider };
+
+  /** A valid Stytch-shaped session JWT; fields left out get fresh defaults. */
+  sessionJwt(input?: SessionJwtInput): string;
+  /** Expired ten minutes ago (issued fifteen minutes ago). */
+  expiredSessionJwt(input?: SessionJwtInput): string;
+  /** `nbf` ten minutes in the future; `iat` is now. */
+  notYetValidSessionJwt(input?: SessionJwtInput): string;
+  /** Signed by a key the key set does not hold, under the current signing kid. */
+  wrongKeySessionJwt(input?: SessionJwtInput): string;
+  /** A new key signs from now on; the old ones stay published if `keepOld` (default true). Returns the new kid. */
+  rotateKeys(options?: { keepOld?: boolean }): Promise<string>;
+  /** The published keys (a copy). */
+  jwks(): StytchJwk[];
+  /** A jose key resolver over the published keys, to verify tokens without the library. */
+  keySet(): ReturnType<typeof createLocalJWKSet>;
+}
+
+const EXPIRED_ISSUED_AGO_SEC = 900;
+const NOT_YET_VALID_IN_SEC = 600;
+
+export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}): Promise<LocalTestIssuer> {
+  const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
+  const issuer = `stytch.com/${projectId}`;
+  const keys = await KeyRing.create();
+  const mint = (input: SessionJwtInput, key: SigningKey = keys.current): string =>
+    mintSessionJwt(input, { projectId, issuer, key }).jwt;
+  const nowSec = (): number => Math.floor(Date.now() / 1000);
+  const jwks = (): StytchJwk[] => structuredClone(keys.jwks);
+
+  return {
+    projectId,
+    issuer,
+    get kid() {
+      return keys.current.kid;
+    },
+    authOptions: { projectId },
+    jwksOptions: { keys: () => ({ keys: jwks() }) },
+    sessionJwt: (input = {}) => mint(input),
+    expiredSessionJwt: (input = {}) =>
+      mint({ issuedAt: nowSec() - EXPIRED_ISSUED_AGO_SEC, expiresInSec: DEFAULT_JWT_LIFETIME_SEC, ...input }),
+    notYetValidSessionJwt: (input = {}) => {
+      const notBefore = nowSec() + NOT_YET_VALID_IN_SEC;
+      return mint({ notBefore, expiresAt: notBefore + DEFAULT_JWT_LIFETIME_SEC, ...input });
+    },
+    wrongKeySessionJwt: (input = {}) => mint(input, keys.wrongKey()),
+    rotateKeys: async ({ keepOld = true } = {}) => (await keys.rotate(keepOld)).kid,
+    jwks,
+    keySet: () => createLocalJWKSet({ keys: jwks() as unknown as Parameters<typeof createLocalJWKSet>[0]['keys'] }),
+  };
+}
