@@ -8,7 +8,7 @@ import { resolveOptions } from './config/resolve-options.js';
 import { ContextBuilder } from './context/context-builder.js';
 import { AuthError } from './errors.js';
 import { createLibraryLogger } from './logger.js';
-import { extractBearerToken } from './token/bearer.js';
+import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
@@ -76,33 +76,54 @@ export function createAuth(options: AuthOptions): Auth {
    * directory, team included when it is cached, in memory) runs synchronously and answers an
    * already settled promise: no async frame, no await, one hash of the token.
    */
-  function authenticateToken(token: string): Promise<AuthResult> {
+  function authenticateToken(token: string, knownKey?: string): Promise<AuthResult> {
     if (closed) return Promise.reject(new AuthError('context_unavailable', { message: 'This Auth instance is closed' }));
-    const key = verifier.keyOf(token);
+    const key = knownKey ?? verifier.keyOf(token);
     const identity = verifier.cachedIdentity(key);
     if (identity === undefined) {
       return verifier.verifyKeyed(token, key).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt));
     }
+    return authenticateCachedIdentity(identity);
+  }
+
+  function authenticateCachedIdentity(identity: Identity): Promise<AuthResult> {
     const directory = builder ? builder.cached(identity) : EMPTY_DIRECTORY_CONTEXT;
     if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null));
     return authenticateVerified(identity, null);
+  }
+
+  /**
+   * A plain `Bearer <token>` header whose token hashes to a verified, bearer-shaped one is
+   * that very token (SHA-256 over every byte), so the header checks would pass again: they
+   * are not run again. Anything else, and every miss, takes the full way, with its error codes.
+   */
+  function authenticateHeaders(headers: RequestHeaders): Promise<AuthResult> {
+    try {
+      const candidate = closed ? null : bearerCandidate(headers);
+      let key: string | undefined;
+      if (candidate !== null) {
+        key = verifier.keyOf(candidate);
+        const identity = verifier.cachedIdentity(key, true);
+        if (identity !== undefined) return authenticateCachedIdentity(identity);
+      }
+      const token = extractBearerToken(headers);
+      return authenticateToken(token, token === candidate ? key : undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   return {
     logger,
     async authenticate(token: string) {
       if (typeof token !== 'string') throw new AuthError('token_missing');
-      return (await authenticateToken(token)).context;
+      return (await authenticateToken(checkBearerToken(token))).context;
     },
     async authenticateRequest(headers: RequestHeaders) {
-      return (await authenticateToken(extractBearerToken(headers))).context;
+      return (await authenticateHeaders(headers)).context;
     },
     authenticateRequestWithResult(headers: RequestHeaders) {
-      try {
-        return authenticateToken(extractBearerToken(headers));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return authenticateHeaders(headers);
     },
     invalidate(target: InvalidateTarget) {
       if (target.token !== undefined) verifier.forget(target.token);

@@ -11,11 +11,22 @@
  * There is no `sessions/authenticate` endpoint: opaque session tokens and the renewal of
  * expired JWTs need `createTestIssuer()`.
  */
+import type { webcrypto } from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing, type SigningKey } from './signing-keys.js';
 import { DEFAULT_JWT_LIFETIME_SEC, mintSessionJwt, type SessionJwtInput } from './session-jwt.js';
 import type { StytchJwk } from './stytch-shapes.js';
 import { DEFAULT_TEST_PROJECT_ID } from './issuer.js';
+
+/**
+ * A jose-compatible key resolver (the shape `jwtVerify` accepts as its key argument). Declared
+ * here rather than as `ReturnType<typeof createLocalJWKSet>` so that the CommonJS declaration
+ * file never imports the ESM-only `jose` types (TS1479 under node16 CJS).
+ */
+export type LocalKeyResolver = (
+  protectedHeader?: { alg?: string; kid?: string; [parameter: string]: unknown },
+  token?: unknown,
+) => Promise<webcrypto.CryptoKey>;
 
 export interface LocalTestIssuerOptions {
   /** Default `project-test-00000000-0000-0000-0000-000000000000`. */
@@ -49,7 +60,7 @@ export interface LocalTestIssuer {
   /** The published keys (a copy). */
   jwks(): StytchJwk[];
   /** A jose key resolver over the published keys, to verify tokens without the library. */
-  keySet(): ReturnType<typeof createLocalJWKSet>;
+  keySet(): LocalKeyResolver;
 }
 
 const EXPIRED_ISSUED_AGO_SEC = 900;
@@ -82,6 +93,7 @@ export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}
     wrongKeySessionJwt: (input = {}) => mint(input, keys.wrongKey()),
     rotateKeys: async ({ keepOld = true } = {}) => (await keys.rotate(keepOld)).kid,
     jwks,
-    keySet: () => createLocalJWKSet({ keys: jwks() as unknown as Parameters<typeof createLocalJWKSet>[0]['keys'] }),
+    keySet: () =>
+      createLocalJWKSet({ keys: jwks() as unknown as Parameters<typeof createLocalJWKSet>[0]['keys'] }) as unknown as LocalKeyResolver,
   };
 }

@@ -64,6 +64,38 @@ export function extractBearerToken(headers: RequestHeaders): string {
   return parseBearerHeader(authorizationValue(headers));
 }
 
+/**
+ * The checks a header's token gets, for a token handed over directly (`auth.authenticate`):
+ * nothing that a header could not carry reaches the verifier, let alone Stytch.
+ */
+export function checkBearerToken(token: string): string {
+  if (isBearerTokenShaped(token)) return token;
+  if (token.trim() === '') throw new AuthError('token_missing');
+  throw new AuthError('token_malformed');
+}
+
+/** What a token extracted from a header always is: 20–8192 characters of `[A-Za-z0-9_.-]`. */
+export function isBearerTokenShaped(token: string): boolean {
+  return token.length >= MIN_TOKEN_LENGTH && token.length <= MAX_TOKEN_LENGTH && TOKEN_CHARS.test(token);
+}
+
+/**
+ * The warm path's shortcut: for a header `authorization: Bearer <rest>` (one string value, the
+ * scheme in any case, one space), `<rest>`, found without scanning it; otherwise null.
+ * Nothing in `<rest>` is checked (not even for more whitespace): a candidate may only be trusted when it is
+ * byte-for-byte a token known to be `isBearerTokenShaped` (a verified-token cache hit of a
+ * token so marked). For such a token, `extractBearerToken` of the same headers returns the same string.
+ */
+export function bearerCandidate(headers: RequestHeaders): string | null {
+  const value = headers['authorization'];
+  if (typeof value !== 'string') return null;
+  const length = value.length;
+  if (length < 7 + MIN_TOKEN_LENGTH || length > 7 + MAX_TOKEN_LENGTH || value.charCodeAt(6) !== 32) return null;
+  const scheme = value.slice(0, 6);
+  if (scheme !== 'Bearer' && scheme.toLowerCase() !== 'bearer') return null;
+  return value.slice(7);
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Three base64url segments: a session JWT, verified locally. Anything else is opaque. */

@@ -3,7 +3,7 @@ import type { Identity } from '../auth-context.js';
 import type { ResolvedOptions } from '../config/resolve-options.js';
 import { AuthError } from '../errors.js';
 import { tokenFingerprint } from '../logger.js';
-import { isJwtShaped } from './bearer.js';
+import { isBearerTokenShaped, isJwtShaped, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from './bearer.js';
 import { identityFromClaims, identityFromSessionResponse } from './identity.js';
 import { localJwksStore, sharedJwksStore, type JwksStore } from './jwks-store.js';
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
@@ -61,7 +61,7 @@ export class TokenVerifier {
   verify(token: string): Promise<VerifiedToken> {
     const key = VerifiedTokenCache.keyOf(token);
     const cached = this.cache.get(key);
-    if (cached) return Promise.resolve({ identity: cached, refreshedSessionJwt: null });
+    if (cached) return Promise.resolve({ identity: cached.identity, refreshedSessionJwt: null });
     return this.verifyKeyed(token, key);
   }
 
@@ -70,9 +70,14 @@ export class TokenVerifier {
     return VerifiedTokenCache.keyOf(token);
   }
 
-  /** The identity already verified for the token of this key, synchronously; undefined on a miss. */
-  cachedIdentity(key: string): Identity | undefined {
-    return this.cache.get(key);
+  /**
+   * The identity already verified for the token of this key, synchronously; undefined on a
+   * miss. With `bearerShaped`, only for a token that had the shape of a header's bearer token.
+   */
+  cachedIdentity(key: string, bearerShaped = false): Identity | undefined {
+    const entry = this.cache.get(key);
+    if (entry === undefined || (bearerShaped && !entry.bearerShaped)) return undefined;
+    return entry.identity;
   }
 
   /** `verify` after a cache miss, when the caller already holds `key = keyOf(token)`. */
@@ -101,7 +106,9 @@ export class TokenVerifier {
       if (this.maxTokenAgeMs !== null && typeof verdict.payload.iat === 'number') {
         until = Math.min(until, verdict.payload.iat * 1000 + this.maxTokenAgeMs);
       }
-      this.cache.set(key, identity, until);
+      // JWT-shaped means base64url segments and dots only, the bearer characters: no second scan.
+      const bearerShaped = token.length >= MIN_TOKEN_LENGTH && token.length <= MAX_TOKEN_LENGTH;
+      this.cache.set(key, { identity, bearerShaped }, until);
       return { identity, refreshedSessionJwt: null };
     }
     // Signed by Stytch for this project, merely expired: Stytch may still hold the session live.
@@ -119,7 +126,7 @@ export class TokenVerifier {
     const body: AuthenticateResponse = await stytch.authenticate(credential, tokenFingerprint(token));
     const identity = identityFromSessionResponse(body);
     const expiresAt = identity.sessionExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-    this.cache.set(key, identity, Math.min(Date.now() + this.remoteTtlMs, expiresAt));
+    this.cache.set(key, { identity, bearerShaped: isBearerTokenShaped(token) }, Math.min(Date.now() + this.remoteTtlMs, expiresAt));
     const refreshed = 'session_jwt' in credential && typeof body.session_jwt === 'string' && body.session_jwt !== '' ? body.session_jwt : null;
     return { identity, refreshedSessionJwt: refreshed };
   }

@@ -13,25 +13,35 @@ import type { Identity } from '../auth-context.js';
  * keyed non-cryptographic hash is forgeable. The one-shot `crypto.hash` is used instead of a
  * `Hash` object, which saves the object's allocation and the streaming calls.
  */
+export interface VerifiedTokenEntry {
+  readonly identity: Identity;
+  /**
+   * The token has the shape of a token taken from an `Authorization` header (it may not: the
+   * direct `authenticate(token)` takes any string). Only such entries answer the header
+   * shortcut, which skips the character checks.
+   */
+  readonly bearerShaped: boolean;
+}
+
 export class VerifiedTokenCache {
-  private readonly lru: LRUCache<string, Identity> | null;
+  private readonly lru: LRUCache<string, VerifiedTokenEntry> | null;
 
   constructor(max: number) {
-    this.lru = max > 0 ? new LRUCache<string, Identity>({ max, ttlAutopurge: false, allowStale: false }) : null;
+    this.lru = max > 0 ? new LRUCache<string, VerifiedTokenEntry>({ max, ttlAutopurge: false, allowStale: false }) : null;
   }
 
   static keyOf(token: string): string {
     return hash('sha256', token, 'base64url');
   }
 
-  get(key: string): Identity | undefined {
+  get(key: string): VerifiedTokenEntry | undefined {
     return this.lru?.get(key);
   }
 
   /** `expiresAtMs` is absolute; an entry already past it is not stored. */
-  set(key: string, identity: Identity, expiresAtMs: number): void {
+  set(key: string, entry: VerifiedTokenEntry, expiresAtMs: number): void {
     const ttl = Math.floor(expiresAtMs - Date.now());
-    if (this.lru && ttl > 0) this.lru.set(key, identity, { ttl });
+    if (this.lru && ttl > 0) this.lru.set(key, entry, { ttl });
   }
 
   delete(key: string): void {

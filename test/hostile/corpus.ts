@@ -44,9 +44,8 @@ export interface CorpusCase {
   /** Run with `Date` frozen (the leeway edges). */
   frozenClock?: boolean;
   /**
-   * KNOWN CORE BUG: the expectation is the correct answer, which the core does not give yet.
-   * The case runs as `it.fails` (so the suite stays green) and starts failing once the core is
-   * fixed: then delete this field.
+   * A core bug found by this case and not fixed yet. Such cases are excluded from the corpus
+   * run, and a test fails while any case carries the marker: it cannot be left behind.
    */
   knownBug?: string;
   request(k: CorpusKit): CorpusRequest;

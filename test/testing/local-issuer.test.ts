@@ -104,7 +104,7 @@ describe('createLocalTestIssuer with createAuth (jwks.keys)', () => {
     await expect(auth.authenticate(issuer.expiredSessionJwt())).rejects.toMatchObject({ code: 'token_expired', status: 401 });
     await expect(auth.authenticate(issuer.notYetValidSessionJwt())).rejects.toMatchObject({ code: 'token_not_yet_valid' });
     await expect(auth.authenticate(issuer.wrongKeySessionJwt())).rejects.toMatchObject({ code: 'token_invalid' });
-    await expect(auth.authenticate('sess_tok_opaque')).rejects.toMatchObject({ code: 'token_unsupported' });
+    await expect(auth.authenticate('sess_tok_opaque_0123456789abcdefghijklmnop')).rejects.toMatchObject({ code: 'token_unsupported' });
     await auth.close();
   });
 

@@ -1,0 +1,285 @@
+/**
+ * `npm run bench`: every measurement of the performance issue, in one run, side by side.
+ * Prints tables and writes bench/results.json. The HTTP servers run in child processes pinned
+ * to core 0 and the load generator (this process) to core 1 when `taskset` and two cores are
+ * there; otherwise everything shares the machine and the results say so.
+ *
+ * Options (env): BENCH_DURATION (s per HTTP measurement, default 2), BENCH_ROUNDS (default 5;
+ * medians of the rounds count), BENCH_CONNECTIONS (default 10), BENCH_TOKENS (default 100000),
+ * BENCH_MICRO_MS, BENCH_COLD_REPS. Argument `--only=http,verify,cold,memory` runs a subset.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { MongoClient } from 'mongodb';
+import { createTestIssuer, seedMember } from 'ayz-auth/testing';
+import { envNumber, RESULT_PREFIX } from './support.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const resultsPath = fileURLToPath(new URL('./results.json', import.meta.url));
+
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'verify,cold,memory,http').split(',').filter(Boolean));
+const duration = envNumber('BENCH_DURATION', 2);
+const rounds = Math.round(envNumber('BENCH_ROUNDS', 5));
+const connections = Math.round(envNumber('BENCH_CONNECTIONS', 10));
+
+// ---------- pinning ----------
+function canPin(core: number): boolean {
+  try {
+    execFileSync('taskset', ['-c', String(core), 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const pinned = os.cpus().length >= 2 && canPin(0) && canPin(1);
+const selfAffinity = (() => {
+  try {
+    return execFileSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' }).trim().split(':').pop()?.trim() ?? '?';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** A tsx child; on core 0 when pinning works. */
+function spawnTs(script: string, env: Record<string, string>, ipc = false): ChildProcess {
+  // `--import tsx` rather than the tsx CLI: one process, whose IPC channel is our own.
+  const args = ['--import', 'tsx', script];
+  const [cmd, argv] = pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+  return spawn(cmd, argv as string[], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', ...(ipc ? (['ipc'] as const) : [])],
+  });
+}
+
+/** Runs a section script to completion; its `BENCH_RESULT` line is the answer. */
+function section<T>(script: string, env: Record<string, string> = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTs(script, env);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
+      else reject(new Error(`${script} exited with ${code}\n${out}`));
+    });
+  });
+}
+
+// ---------- MongoDB in its own process (on the load generator's core) ----------
+async function startMongo(): Promise<{ uri: string; tier: number; description: string; child: ChildProcess }> {
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '1', process.execPath, '--import', 'tsx', 'bench/mongo-server.ts'] : ['--import', 'tsx', 'bench/mongo-server.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('MONGO_READY '));
+      if (line) resolve({ ...JSON.parse(line.slice(12)), child });
+    });
+    child.on('exit', (code) => reject(new Error(`MongoDB process exited with ${code}: ${out}`)));
+  });
+}
+
+// ---------- HTTP ----------
+type Route = '/bare' | '/auth' | '/ent';
+const ROUTES: Route[] = ['/bare', '/auth', '/ent'];
+const ROUTE_NAMES: Record<Route, string> = { '/bare': 'bare', '/auth': '+ verifyAuth', '/ent': '+ verifyAuth + requireEntitlement' };
+
+interface HttpRow {
+  framework: string;
+  mode: string;
+  route: string;
+  reqPerSec: number;
+  ratioToBare: number;
+  p50Ms: number;
+  p99Ms: number;
+  dbCommandsPerRequest: number;
+  dbCommandKinds: Record<string, number>;
+  non2xx: number;
+  errors: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function ask(child: ChildProcess, message: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Record<string, unknown>));
+    child.send(message);
+  });
+}
+
+async function load(url: string, token: string, seconds: number) {
+  return autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+}
+
+async function httpSection(mongoUri: string, issuerOptions: object, token: string, dbName: string): Promise<HttpRow[]> {
+  const rows: HttpRow[] = [];
+  for (const framework of ['express', 'fastify']) {
+    for (const mode of ['default', 'cached']) {
+      const child = spawnTs('bench/http-server.ts', {
+        BENCH_FRAMEWORK: framework,
+        BENCH_MODE: mode,
+        BENCH_MONGO_URI: mongoUri,
+        BENCH_DB: dbName,
+        BENCH_STYTCH: JSON.stringify(issuerOptions),
+      }, true);
+      const ready = await new Promise<{ port: number }>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as { port: number }));
+        child.once('exit', (code) => reject(new Error(`${framework} server exited with ${code}`)));
+      });
+      child.on('exit', (code, signal) => {
+        if (code !== 0) process.stderr.write(`  ${framework} / ${mode}: server exited with ${code ?? signal}\n`);
+      });
+      const base = `http://127.0.0.1:${ready.port}`;
+      process.stderr.write(`  ${framework} / ${mode}: listening on ${base}\n`);
+      // Rounds interleave the routes (bare, auth, entitlement, bare, …) so that whatever else
+      // the machine does hits all three alike; each ratio is the median of per-round ratios.
+      const samples = new Map<Route, { reqPerSec: number; p50Ms: number; p99Ms: number; cmds: number; non2xx: number; errors: number }[]>();
+      const commandKinds: Record<string, number> = {};
+      for (const route of ROUTES) await load(base + route, token, 1); // warm-up: JIT, caches, connections
+      for (let round = 0; round < rounds; round++) {
+        for (const route of ROUTES) {
+          await ask(child, 'reset');
+          const r = await load(base + route, token, duration);
+          const { commands, byName } = (await ask(child, 'commands')) as { commands: number; byName: Record<string, number> };
+          for (const [k, n] of Object.entries(byName)) commandKinds[`${route} ${k}`] = (commandKinds[`${route} ${k}`] ?? 0) + n;
+          const total = r.requests.total || 1;
+          const list = samples.get(route) ?? [];
+          list.push({ reqPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, cmds: commands / total, non2xx: r.non2xx, errors: r.errors });
+          samples.set(route, list);
+        }
+      }
+      const bare = samples.get('/bare')!;
+      for (const route of ROUTES) {
+        const list = samples.get(route)!;
+        rows.push({
+          framework,
+          mode,
+          route: ROUTE_NAMES[route],
+          reqPerSec: Math.round(median(list.map((m) => m.reqPerSec))),
+          ratioToBare: +median(list.map((m, i) => m.reqPerSec / (bare[i]?.reqPerSec ?? NaN))).toFixed(3),
+          p50Ms: median(list.map((m) => m.p50Ms)),
+          p99Ms: median(list.map((m) => m.p99Ms)),
+          dbCommandsPerRequest: +median(list.map((m) => m.cmds)).toFixed(3),
+          dbCommandKinds: Object.fromEntries(Object.entries(commandKinds).filter(([k]) => k.startsWith(`${route} `)).map(([k, n]) => [k.slice(route.length + 1), n])),
+          non2xx: list.reduce((a, m) => a + m.non2xx, 0),
+          errors: list.reduce((a, m) => a + m.errors, 0),
+        });
+      }
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+      child.send('stop');
+      await exited;
+      process.stderr.write(`  ${framework} / ${mode}: done\n`);
+    }
+  }
+  return rows;
+}
+
+// ---------- printing ----------
+function printTable(title: string, rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]!);
+  const cells = rows.map((r) => cols.map((c) => String(r[c])));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  process.stdout.write(`\n${title}\n${line(cols)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}\n`);
+}
+
+// ---------- main ----------
+const results: Record<string, unknown> = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    pinning: pinned ? 'servers and in-process sections on core 0 (taskset -c 0); load generator and MongoDB on core 1' : 'none (taskset or a second core unavailable): numbers share cores',
+    loadGeneratorAffinity: selfAffinity,
+    http: { durationSec: duration, rounds, connections, pipelining: 1, aggregation: 'median of rounds; ratio = median of per-round ratios to bare' },
+    loadAverageAtStart: os.loadavg().map((l) => +l.toFixed(2)),
+  },
+};
+if (os.loadavg()[0]! > os.cpus().length * 0.75) process.stderr.write(`warning: load average ${os.loadavg()[0]!.toFixed(2)} before the start: other processes compete for the cores\n`);
+process.stderr.write(`ayz-auth bench: node ${process.version}, ${os.cpus().length} cores, pinning ${pinned ? 'on' : 'off'} (this process: cpus ${selfAffinity})\n`);
+
+const mongo = only.has('cold') || only.has('http') ? await startMongo() : null;
+if (mongo) (results['meta'] as Record<string, unknown>)['mongo'] = mongo.description;
+try {
+  if (only.has('verify')) {
+    process.stderr.write('token verifications/s…\n');
+    const v = await section<{ tokenLength: number; rounds: number; coldVsJoseMedian: number; rows: Record<string, { opsPerSec: number; meanNs: number }> }>('bench/verify-bench.ts');
+    results['verify'] = v;
+    const jose = v.rows['jose jwtVerify']?.opsPerSec ?? NaN;
+    printTable(
+      `Token verifications per second (one at a time, session JWT of ${v.tokenLength} bytes; median of ${v.rounds} interleaved rounds; cold/jose per round: ${v.coldVsJoseMedian})`,
+      Object.entries(v.rows).map(([name, r]) => ({ what: name, 'ops/s': r.opsPerSec, 'µs/op': (r.meanNs / 1000).toFixed(2), 'vs jose': (r.opsPerSec / jose).toFixed(2) })),
+    );
+  }
+  if (only.has('cold') && mongo) {
+    process.stderr.write('cold authentication per scenario…\n');
+    const c = await section<{ reps: number; rows: Record<string, { reads: number; writes: number; wallMsMedian: number; wallMsMax: number }> }>('bench/cold-auth-bench.ts', { BENCH_MONGO_URI: mongo.uri });
+    results['coldAuthentication'] = c;
+    printTable(
+      `Cold authentication per context scenario (${c.reps} distinct members each; ${mongo.description.split(' on ')[0]})`,
+      Object.entries(c.rows).map(([name, r]) => ({ scenario: name, 'db reads': r.reads, 'db writes': r.writes, 'median ms': r.wallMsMedian, 'max ms': r.wallMsMax })),
+    );
+  }
+  if (only.has('memory')) {
+    process.stderr.write('memory: distinct tokens…\n');
+    const m = await section<{ tokens: number; baselineRssMb: number; peakRssMb: number; growthMb: number; seconds: number }>('bench/memory-bench.ts');
+    results['memory'] = m;
+    printTable('Memory (default caches: 10,000 verified tokens)', [
+      { tokens: m.tokens, 'baseline RSS MB': m.baselineRssMb, 'peak RSS MB': m.peakRssMb, 'growth MB': m.growthMb, seconds: m.seconds },
+    ]);
+  }
+  if (only.has('http') && mongo) {
+    process.stderr.write(`HTTP: ${duration}s × ${rounds} rounds per route, ${connections} connections…\n`);
+    const issuer = await createTestIssuer();
+    const client = new MongoClient(mongo.uri);
+    try {
+      await client.connect();
+      const dbName = `bench_http_${Date.now().toString(36)}`;
+      const member = await seedMember(client.db(dbName), { entitlements: ['reports'], subscriptionTier: 'premium' });
+      const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 3600 });
+      const rows = await httpSection(mongo.uri, issuer.authOptions, token, dbName);
+      results['http'] = rows;
+      printTable(
+        'HTTP requests/s (ratio to the bare route of the same server is the headline)',
+        rows.map((r) => ({
+          framework: r.framework,
+          'context mode': r.mode === 'default' ? 'default (team fresh)' : 'fully cached',
+          route: r.route,
+          'req/s': r.reqPerSec,
+          'ratio to bare': `${(r.ratioToBare * 100).toFixed(1)} %`,
+          'p50 ms': r.p50Ms,
+          'p99 ms': r.p99Ms,
+          'db cmds/req': r.dbCommandsPerRequest,
+          'non-2xx': r.non2xx + r.errors,
+        })),
+      );
+      await client.db(dbName).dropDatabase();
+    } finally {
+      await client.close();
+      await issuer.close();
+    }
+  }
+} finally {
+  mongo?.child.kill('SIGTERM');
+}
+(results['meta'] as Record<string, unknown>)['loadAverageAtEnd'] = os.loadavg().map((l) => +l.toFixed(2));
+if (os.loadavg()[0]! > os.cpus().length * 0.75) {
+  process.stdout.write(`\nnote: load average ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores: other processes shared the CPUs, absolute numbers are low and ratios noisy\n`);
+}
+writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nwritten: bench/results.json\n`);

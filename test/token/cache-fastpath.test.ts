@@ -1,0 +1,211 @@
+/**
+ * The warm path (bench/, performance issue): a verified-token cache hit must be exactly as
+ * strict as a full verification. A token that differs from the verified one in any byte —
+ * even one keeping its signature segment — never hits; the cache never holds the raw token;
+ * the header shortcut never accepts a header the full checks would refuse; and the synchronous
+ * warm answer is the same context the full way builds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthError, createAuth, type Auth } from 'ayz-auth';
+import { createTestIssuer, seedMember, type TestIssuer } from 'ayz-auth/testing';
+import { connectMonitored } from '../context/context-fixture.js';
+import { rejection } from '../support/errors.js';
+import { TokenVerifier } from '../../src/token/token-verifier.js';
+import { VerifiedTokenCache } from '../../src/token/verified-token-cache.js';
+import { bearerCandidate, extractBearerToken, isBearerTokenShaped } from '../../src/token/bearer.js';
+import { resolveOptions } from '../../src/config/resolve-options.js';
+import { pino } from 'pino';
+
+const segments = (t: string) => t.split('.') as [string, string, string];
+const b64json = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** Flips one base64url character at `index` of a segment, keeping it base64url. */
+function flip(segment: string, index: number): string {
+  const c = segment[index] === 'A' ? 'B' : 'A';
+  return segment.slice(0, index) + c + segment.slice(index + 1);
+}
+
+describe('verified-token cache: hits need every byte', () => {
+  let issuer: TestIssuer;
+  let auth: Auth;
+  let verifier: TokenVerifier;
+  let token: string;
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer();
+    auth = createAuth({ stytch: { projectId: issuer.projectId, baseUrl: issuer.baseUrl }, logLevel: 'silent' });
+    verifier = new TokenVerifier(resolveOptions({ stytch: { projectId: issuer.projectId, baseUrl: issuer.baseUrl } }), pino({ level: 'silent' }));
+    token = issuer.sessionJwt({ memberId: 'member-test-fast', organizationId: 'organization-test-fast', expiresInSec: 600 });
+    await auth.authenticate(token);
+    await verifier.verify(token);
+  });
+  afterAll(async () => {
+    await auth.close();
+    await issuer.close();
+  });
+
+  const forgeries = (): [string, string][] => {
+    const [h, p, s] = segments(token);
+    const payload = b64json(p);
+    const header = b64json(h);
+    return [
+      ['one byte of the payload', `${h}.${flip(p, 10)}.${s}`],
+      ['the last byte of the payload', `${h}.${flip(p, p.length - 2)}.${s}`],
+      ['one byte of the header', `${flip(h, 5)}.${p}.${s}`],
+      ['another member in the payload', `${h}.${b64url({ ...payload, sub: 'member-test-other' })}.${s}`],
+      ['a header with another kid', `${b64url({ ...header, kid: 'jwk-test-other' })}.${p}.${s}`],
+      ['one byte of the signature', `${h}.${p}.${flip(s, 3)}`],
+      ['a longer token', `${token}A`],
+    ];
+  };
+
+  it('a token differing in one byte (signature segment kept) is verified afresh and refused', async () => {
+    for (const [what, forged] of forgeries()) {
+      expect(forged, what).not.toBe(token);
+      expect((await rejection(auth.authenticate(forged))).code, what).toBe('token_invalid');
+      expect((await rejection(auth.authenticateRequest({ authorization: `Bearer ${forged}` }))).code, what).toBe('token_invalid');
+      expect((await rejection(verifier.verify(forged))).code, what).toBe('token_invalid');
+    }
+    // The genuine token still hits.
+    expect((await auth.authenticate(token)).memberId).toBe('member-test-fast');
+  });
+
+  it('the cache key is the SHA-256 of the whole token; the cache holds neither the token nor a part of it', async () => {
+    const lru = (verifier.cache as unknown as { lru: { keys(): IterableIterator<string>; values(): IterableIterator<unknown> } }).lru;
+    const keys = [...lru.keys()];
+    expect(keys).toEqual([VerifiedTokenCache.keyOf(token)]);
+    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = JSON.stringify([...lru.values()]);
+    for (const part of [token, ...segments(token)]) expect(stored.includes(part)).toBe(false);
+    for (const [, forged] of forgeries()) expect(VerifiedTokenCache.keyOf(forged)).not.toBe(keys[0]);
+  });
+});
+
+describe('the header shortcut', () => {
+  let issuer: TestIssuer;
+  let auth: Auth;
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer();
+    auth = createAuth({ stytch: issuer.authOptions, logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await auth.close();
+    await issuer.close();
+  });
+
+  it('only plain `Bearer <token>` headers are candidates, and a candidate is the token the full parse returns', () => {
+    const token = issuer.sessionJwt();
+    for (const value of [`Bearer ${token}`, `bearer ${token}`, `BEARER ${token}`]) {
+      expect(bearerCandidate({ authorization: value })).toBe(token);
+      expect(extractBearerToken({ authorization: value })).toBe(token);
+    }
+    // Not checked by the shortcut, but such a candidate can never equal a bearer-shaped token.
+    expect(bearerCandidate({ authorization: `Bearer  ${token}` })).toBe(` ${token}`);
+    expect(isBearerTokenShaped(` ${token}`)).toBe(false);
+    expect(isBearerTokenShaped(`${token} `)).toBe(false);
+    for (const headers of [
+      { authorization: ` Bearer ${token}` },
+      { authorization: `Bearer\t${token}` },
+      { authorization: `Token ${token}` },
+      { authorization: [`Bearer ${token}`] },
+      { Authorization: `Bearer ${token}` },
+      { authorization: 'Bearer short' },
+      {},
+    ]) {
+      expect(bearerCandidate(headers)).toBeNull();
+    }
+  });
+
+  it('tokens no header may carry are refused by authenticate(token) too, before any remote call', async () => {
+    // Opaque tokens a fake Stytch would accept but no Authorization header can carry.
+    const spaced = issuer.registerSession({ sessionToken: 'sess_tok_with a_space_0123456789' });
+    const plus = issuer.registerSession({ sessionToken: 'sess_tok_with+plus_0123456789abc' });
+    issuer.resetCounters();
+    expect((await rejection(auth.authenticate(spaced.sessionToken))).code).toBe('token_malformed');
+    expect((await rejection(auth.authenticate(plus.sessionToken))).code).toBe('token_malformed');
+    expect((await rejection(auth.authenticateRequest({ authorization: `Bearer ${spaced.sessionToken}` }))).code).toBe('token_multiple');
+    expect((await rejection(auth.authenticateRequest({ authorization: `Bearer ${plus.sessionToken}` }))).code).toBe('token_malformed');
+    expect(issuer.requests.authenticate).toBe(0);
+  });
+
+  it('a cached token in an unusual but valid header still authenticates, through the full parse', async () => {
+    const token = issuer.sessionJwt({ memberId: 'member-test-hdr' });
+    await auth.authenticateRequest({ authorization: `Bearer ${token}` });
+    for (const value of [`  bearer   ${token}  `, `Bearer\t${token}`]) {
+      expect((await auth.authenticateRequest({ authorization: value })).memberId).toBe('member-test-hdr');
+    }
+    expect((await auth.authenticateRequest({ Authorization: `Bearer ${token}` })).memberId).toBe('member-test-hdr');
+  });
+
+  it('a closed Auth refuses a cached token (context_unavailable), and a missing header first', async () => {
+    const closing = createAuth({ stytch: issuer.authOptions, logLevel: 'silent' });
+    const token = issuer.sessionJwt();
+    await closing.authenticateRequest({ authorization: `Bearer ${token}` });
+    await closing.close();
+    const closed = await rejection(closing.authenticateRequestWithResult({ authorization: `Bearer ${token}` }));
+    expect(closed.code).toBe('context_unavailable');
+    expect((await rejection(closing.authenticateRequestWithResult({}))).code).toBe('token_missing');
+  });
+
+  it('never throws synchronously', () => {
+    expect(() => auth.authenticateRequestWithResult({}).catch(() => undefined)).not.toThrow();
+    expect(() => auth.authenticateRequestWithResult(null as never).catch(() => undefined)).not.toThrow();
+  });
+});
+
+describe('the synchronous warm answer equals the full build', () => {
+  let issuer: TestIssuer;
+  let mongo: Awaited<ReturnType<typeof connectMonitored>>;
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer();
+    mongo = await connectMonitored();
+  });
+  afterAll(async () => {
+    await mongo.close();
+    await issuer.close();
+  });
+
+  for (const cacheTeam of [false, true]) {
+    it(`cacheTeam: ${cacheTeam} — same context, frozen; ${cacheTeam ? 'no' : 'only the team'} database read when warm`, async () => {
+      const db = mongo.client.db(`fastpath_${cacheTeam}_${Date.now().toString(36)}`);
+      const member = await seedMember(db, { entitlements: ['reports'], subscriptionTier: 'premium', teamName: 'Blue' });
+      const auth = createAuth({ stytch: issuer.authOptions, mongo: { db }, logLevel: 'silent', context: { cacheTeam } });
+      const headers = { authorization: `Bearer ${issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId })}` };
+      const cold = (await auth.authenticateRequestWithResult(headers)).context;
+      const from = mongo.events.length;
+      const warm = await auth.authenticateRequestWithResult(headers);
+      const reads = mongo.events.slice(from).filter((e) => e.databaseName === db.databaseName);
+      expect(reads.map((e) => `${e.commandName} ${String(e.command[e.commandName])}`)).toEqual(cacheTeam ? [] : ['aggregate users']);
+      expect(warm.refreshedSessionJwt).toBeNull();
+      const { authenticatedAt: a, ...coldRest } = cold;
+      const { authenticatedAt: b, ...warmRest } = warm.context;
+      expect(warmRest).toEqual(coldRest);
+      expect(Object.keys(warm.context)).toEqual(Object.keys(cold));
+      expect(b.getTime()).toBeGreaterThanOrEqual(a.getTime());
+      expect(Object.isFrozen(warm.context)).toBe(true);
+      expect(warm.context).not.toBe(cold);
+      expect(warm.context).toMatchObject({ currentTeamId: member.teamId.toHexString(), currentTeamName: 'Blue', entitlements: ['reports'] });
+
+      // A team switch shows at once in default mode, and after `invalidate` when the team is cached.
+      const other = await seedMember(db, { stytchOrgId: member.stytchOrgId, userId: member.userId, stytchMemberId: member.stytchMemberId, teamName: 'Green', currentTeam: true });
+      if (cacheTeam) {
+        expect((await auth.authenticateRequest(headers)).currentTeamName).toBe('Blue');
+        auth.invalidate({ memberId: member.stytchMemberId });
+      }
+      expect((await auth.authenticateRequest(headers)).currentTeamId).toBe(other.teamId.toHexString());
+      await auth.close();
+      await db.dropDatabase();
+    });
+  }
+});
+
+it('AuthError stays the error class of the warm path', async () => {
+  const issuer = await createTestIssuer();
+  const auth = createAuth({ stytch: issuer.authOptions, logLevel: 'silent' });
+  await expect(auth.authenticateRequestWithResult({ authorization: 'Bearer !!' })).rejects.toBeInstanceOf(AuthError);
+  await auth.close();
+  await issuer.close();
+});
