@@ -56,3 +56,46 @@ export function claimError(ctx: AuthContext, names: readonly string[]): AuthErro
     details: { required_claims: [...names], missing_claims: missing },
   });
 }
+
+/** A route guard's decision: the refusal, or null to let the request through. */
+export type GuardCheck = (ctx: AuthContext) => AuthError | null;
+
+/** Guard arguments are checked once, when the route is defined, never per request. */
+function nameList(fn: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new TypeError(`ayz-auth: ${fn} expects a non-empty array of non-empty strings`);
+  }
+  return Object.freeze([...(value as string[])]);
+}
+
+function oneName(fn: string, value: unknown): readonly string[] {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`ayz-auth: ${fn} expects a non-empty string`);
+  return Object.freeze([value]);
+}
+
+/**
+ * The checks behind the adapters' `requireEntitlement` & co., so both frameworks share one
+ * definition of each guard (and their argument errors). `fn` names the guard in those errors.
+ */
+export const guardChecks = {
+  entitlement(fn: string, name: string): GuardCheck {
+    const required = oneName(fn, name);
+    return (ctx) => entitlementError(ctx, required, 'one');
+  },
+  anyEntitlement(fn: string, names: string[]): GuardCheck {
+    const required = nameList(fn, names);
+    return (ctx) => entitlementError(ctx, required, 'any');
+  },
+  allEntitlements(fn: string, names: string[]): GuardCheck {
+    const required = nameList(fn, names);
+    return (ctx) => entitlementError(ctx, required, 'all');
+  },
+  factors(fn: string, types: string[]): GuardCheck {
+    const required = nameList(fn, types);
+    return (ctx) => factorError(ctx, required);
+  },
+  claims(fn: string, names: string[]): GuardCheck {
+    const required = nameList(fn, names);
+    return (ctx) => claimError(ctx, required);
+  },
+} as const;

@@ -27,7 +27,7 @@ export {
   type AuthErrorOptions,
   type BearerErrorValue,
 } from './errors.js';
-export { hasEntitlement, entitlementError, factorError, claimError, type EntitlementMode } from './guards.js';
+export { hasEntitlement, entitlementError, factorError, claimError, guardChecks, type EntitlementMode, type GuardCheck } from './guards.js';
 export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';

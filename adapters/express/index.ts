@@ -9,17 +9,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import {
-  AuthError,
-  claimError,
-  entitlementError,
-  factorError,
-  type Auth,
-  type AuthContext,
-  type AuthResult,
-  type EntitlementMode,
-  type RequestHeaders,
-} from 'ayz-auth';
+import { AuthError, guardChecks, type Auth, type AuthContext, type AuthResult, type GuardCheck, type RequestHeaders } from 'ayz-auth';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -187,14 +177,18 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
   return verifier(auth, true, options);
 }
 
-type Check = (ctx: AuthContext) => AuthError | null;
-
-function guard(fn: string, check: Check): RequestHandler {
+/**
+ * A guard for routes after `verifyAuth` / `verifyAuthOptional`: `check` sees only the context
+ * ayz-auth itself verified (never `req.auth`) and its refusal is answered like every other.
+ * An anonymous request of `verifyAuthOptional` is refused with 401 `token_missing`; a route
+ * where no ayz-auth middleware ran is a wiring bug (`next(err)`), not the client's fault.
+ * The built-in `require*` guards are made with it; so can a service's own.
+ */
+export function createGuard(name: string, check: GuardCheck): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
     const ctx = verified.get(req);
     if (ctx === undefined) {
-      // A route wired without verifyAuth is a bug of the service, not the client's fault.
-      next(new Error(`ayz-auth: ${fn} must run after verifyAuth(auth) or verifyAuthOptional(auth)`));
+      next(new Error(`ayz-auth: ${name} must run after verifyAuth(auth) or verifyAuthOptional(auth)`));
       return;
     }
     const error = ctx === null ? new AuthError('token_missing') : check(ctx);
@@ -203,43 +197,29 @@ function guard(fn: string, check: Check): RequestHandler {
   };
 }
 
-function nameList(fn: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
-    throw new TypeError(`ayz-auth: ${fn} expects a non-empty array of non-empty strings`);
-  }
-  return Object.freeze([...(value as string[])]);
-}
-
-function entitlementGuard(fn: string, required: readonly string[], mode: EntitlementMode): RequestHandler {
-  return guard(fn, (ctx) => entitlementError(ctx, required, mode));
-}
-
 /** 403 `entitlement_missing` unless the caller's organization holds `name`. After `verifyAuth`. */
 export function requireEntitlement(name: string): RequestHandler {
-  if (typeof name !== 'string' || name === '') throw new TypeError('ayz-auth: requireEntitlement expects a non-empty string');
-  return entitlementGuard('requireEntitlement', Object.freeze([name]), 'one');
+  return createGuard('requireEntitlement', guardChecks.entitlement('requireEntitlement', name));
 }
 
 /** 403 `entitlement_missing` unless the organization holds at least one of `names`. */
 export function requireAnyEntitlement(names: string[]): RequestHandler {
-  return entitlementGuard('requireAnyEntitlement', nameList('requireAnyEntitlement', names), 'any');
+  return createGuard('requireAnyEntitlement', guardChecks.anyEntitlement('requireAnyEntitlement', names));
 }
 
 /** 403 `entitlement_missing` unless the organization holds every one of `names`. */
 export function requireAllEntitlements(names: string[]): RequestHandler {
-  return entitlementGuard('requireAllEntitlements', nameList('requireAllEntitlements', names), 'all');
+  return createGuard('requireAllEntitlements', guardChecks.allEntitlements('requireAllEntitlements', names));
 }
 
 /** Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the session. */
 export function requireFactors(types: string[]): RequestHandler {
-  const required = nameList('requireFactors', types);
-  return guard('requireFactors', (ctx) => factorError(ctx, required));
+  return createGuard('requireFactors', guardChecks.factors('requireFactors', types));
 }
 
 /** 403 `claim_missing` unless every name is a key of the session's custom claims. */
 export function requireClaims(claims: string[]): RequestHandler {
-  const required = nameList('requireClaims', claims);
-  return guard('requireClaims', (ctx) => claimError(ctx, required));
+  return createGuard('requireClaims', guardChecks.claims('requireClaims', claims));
 }
 
 /**

@@ -9,17 +9,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAnyRole, requireRole, requireTeam, type RoleGuardOptions } from './tenancy.js';
-import {
-  AuthError,
-  claimError,
-  entitlementError,
-  factorError,
-  type Auth,
-  type AuthContext,
-  type AuthResult,
-  type EntitlementMode,
-  type RequestHeaders,
-} from 'ayz-auth';
+import { AuthError, guardChecks, type Auth, type AuthContext, type AuthResult, type GuardCheck, type RequestHeaders } from 'ayz-auth';
 
 /** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
@@ -163,55 +153,45 @@ async function verify(
   return undefined;
 }
 
-type Check = (ctx: AuthContext) => AuthError | null;
-
-function guard(fn: string, check: Check): AuthHook {
+/**
+ * A hook for routes after `verifyAuth` / `verifyAuthOptional`: `check` sees only the context
+ * ayz-auth itself verified (never `request.auth`) and its refusal is answered like every other.
+ * An anonymous request of `verifyAuthOptional` is refused with 401 `token_missing`; a route
+ * where no ayz-auth hook ran is a wiring bug (thrown), not the client's fault. The built-in
+ * `require*` hooks are made with it; so can a service's own.
+ */
+export function createGuard(name: string, check: GuardCheck): AuthHook {
   return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const ctx = verified.get(request);
-    // A route wired without verifyAuth is a bug of the service, not the client's fault.
-    if (ctx === undefined) throw new Error(`ayz-auth: ${fn} must run after fastify.verifyAuth or fastify.verifyAuthOptional`);
+    if (ctx === undefined) throw new Error(`ayz-auth: ${name} must run after fastify.verifyAuth or fastify.verifyAuthOptional`);
     const error = ctx === null ? new AuthError('token_missing') : check(ctx);
     return error === null ? undefined : sendAuthError(reply, error);
   };
 }
 
-function nameList(fn: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
-    throw new TypeError(`ayz-auth: ${fn} expects a non-empty array of non-empty strings`);
-  }
-  return Object.freeze([...(value as string[])]);
-}
-
-function entitlementGuard(fn: string, required: readonly string[], mode: EntitlementMode): AuthHook {
-  return guard(fn, (ctx) => entitlementError(ctx, required, mode));
-}
-
 /** 403 `entitlement_missing` unless the caller's organization holds `name`. After `verifyAuth`. */
 export function requireEntitlement(name: string): AuthHook {
-  if (typeof name !== 'string' || name === '') throw new TypeError('ayz-auth: requireEntitlement expects a non-empty string');
-  return entitlementGuard('requireEntitlement', Object.freeze([name]), 'one');
+  return createGuard('requireEntitlement', guardChecks.entitlement('requireEntitlement', name));
 }
 
 /** 403 `entitlement_missing` unless the organization holds at least one of `names`. */
 export function requireAnyEntitlement(names: string[]): AuthHook {
-  return entitlementGuard('requireAnyEntitlement', nameList('requireAnyEntitlement', names), 'any');
+  return createGuard('requireAnyEntitlement', guardChecks.anyEntitlement('requireAnyEntitlement', names));
 }
 
 /** 403 `entitlement_missing` unless the organization holds every one of `names`. */
 export function requireAllEntitlements(names: string[]): AuthHook {
-  return entitlementGuard('requireAllEntitlements', nameList('requireAllEntitlements', names), 'all');
+  return createGuard('requireAllEntitlements', guardChecks.allEntitlements('requireAllEntitlements', names));
 }
 
 /** Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the session. */
 export function requireFactors(types: string[]): AuthHook {
-  const required = nameList('requireFactors', types);
-  return guard('requireFactors', (ctx) => factorError(ctx, required));
+  return createGuard('requireFactors', guardChecks.factors('requireFactors', types));
 }
 
 /** 403 `claim_missing` unless every name is a key of the session's custom claims. */
 export function requireClaims(names: string[]): AuthHook {
-  const required = nameList('requireClaims', names);
-  return guard('requireClaims', (ctx) => claimError(ctx, required));
+  return createGuard('requireClaims', guardChecks.claims('requireClaims', names));
 }
 
 /**
