@@ -7,72 +7,12 @@
 import { type Document, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { directoryPipeline } from '../../src/context/directory-lookup.js';
+import { teamPipeline } from '../../src/context/team-resolution.js';
 
-/** Round trip 1, on `organizations`: org + active membership's user, plus the legacy user. */
-function orgAndUserPipeline(O: string, M: string): Document[] {
-  return [
-    { $match: { stytch_org_id: O } },
-    { $limit: 1 },
-    { $project: { entitlements: 1, subscription_tier: 1, subscription_limits: 1 } },
-    {
-      $lookup: {
-        from: 'user_organization_memberships',
-        let: { oid: '$_id' },
-        pipeline: [
-          { $match: { stytch_member_id: M, status: 'active', $expr: { $in: ['$organization_id', ['$$oid', { $toString: '$$oid' }]] } } },
-          { $sort: { _id: 1 } },
-          { $project: { user_id: 1 } },
-          { $set: { userOid: { $convert: { input: '$user_id', to: 'objectId', onError: null, onNull: null } } } },
-          { $lookup: { from: 'users', localField: 'userOid', foreignField: '_id', as: 'user' } },
-          { $project: { user_id: 1, 'user._id': 1 } },
-        ],
-        as: 'memberships',
-      },
-    },
-    { $set: { _kind: 'org' } },
-    {
-      $unionWith: {
-        coll: 'users',
-        pipeline: [{ $match: { stytch_member_id: M } }, { $sort: { _id: 1 } }, { $limit: 1 }, { $project: { _id: 1 } }, { $set: { _kind: 'user' } }],
-      },
-    },
-  ];
-}
-
-/** Round trip 2, on `users`: current team and team memberships of user U. */
-function teamsPipeline(U: ObjectId): Document[] {
-  const Uhex = U.toHexString();
-  return [
-    { $match: { _id: { $in: [U, Uhex] } } },
-    { $limit: 1 },
-    { $project: { current_team_id: 1 } },
-    { $set: { ctOid: { $convert: { input: '$current_team_id', to: 'objectId', onError: null, onNull: null } } } },
-    { $lookup: { from: 'teams', localField: 'ctOid', foreignField: '_id', as: 'currentTeam' } },
-    {
-      $lookup: {
-        from: 'user_team_memberships',
-        pipeline: [{ $match: { user_id: { $in: [U, Uhex] }, status: 'active' } }, { $sort: { _id: 1 } }, { $project: { team_id: 1 } }],
-        as: 'memberships',
-      },
-    },
-    {
-      $set: {
-        membershipTeamOids: {
-          $map: { input: '$memberships', in: { $convert: { input: '$$this.team_id', to: 'objectId', onError: null, onNull: null } } },
-        },
-      },
-    },
-    { $lookup: { from: 'teams', localField: 'membershipTeamOids', foreignField: '_id', as: 'memberTeams' } },
-    {
-      $project: {
-        current_team_id: 1,
-        currentTeam: { _id: 1, organization: 1, name: 1 },
-        memberships: 1,
-        memberTeams: { _id: 1, organization: 1, name: 1 },
-      },
-    },
-  ];
-}
+// The library's own pipelines, so the server is proven on exactly what it will be sent.
+const orgAndUserPipeline = (O: string, M: string): Document[] => directoryPipeline(M, O);
+const teamsPipeline = (U: ObjectId): Document[] => teamPipeline({ id: U, hex: U.toHexString(), via: 'membership' });
 
 const oid = (n: number) => new ObjectId(n.toString(16).padStart(24, '0'));
 
@@ -259,10 +199,14 @@ describe('round trip 2: current team and team memberships', () => {
     expect(await roundTrip2(oid(0xdead))).toEqual([]);
   });
 
-  it('the user is found whether the query names it by ObjectId or the stored _id is a hex string', async () => {
+  it('a user whose stored _id is a hex string is found by the id as round trip 1 read it', async () => {
     const hexId = oid(0x1010);
     await t.db.collection<Loose>('users').insertOne({ _id: hexId.toHexString() as unknown as ObjectId, current_team_id: TEAM_B1 });
-    const [doc] = await roundTrip2(hexId);
+    const out = await t.db
+      .collection<Loose>('users')
+      .aggregate(teamPipeline({ id: hexId.toHexString(), hex: hexId.toHexString(), via: 'fallback' }))
+      .toArray();
+    const [doc] = out;
     expect(doc?.['_id']).toBe(hexId.toHexString());
     expect(doc?.['currentTeam']).toEqual([{ _id: TEAM_B1, organization: ORG_B, name: 'Gamma' }]);
   });
