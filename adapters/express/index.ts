@@ -111,13 +111,33 @@ function logBindings(ctx: AuthContext): Record<string, string | null> {
   };
 }
 
+// `req.authLog` is made on first read: a pino child per request costs more than the rest of a
+// warm authentication, and most handlers never log. One shared descriptor, no closure per request.
+const logBases = new WeakMap<object, Logger>();
+
+function lazyAuthLog(this: Request): Logger | undefined {
+  const ctx = verified.get(this);
+  const base = logBases.get(this);
+  if (!ctx || !base) return undefined;
+  // pino-http puts a request logger on `req.log`; bind to it when it is there.
+  const requestLog: unknown = (this as { log?: unknown }).log;
+  const child = (isLogger(requestLog) ? requestLog : base).child(logBindings(ctx));
+  Object.defineProperty(this, 'authLog', { value: child, writable: true, configurable: true, enumerable: true });
+  return child;
+}
+
+function replaceAuthLog(this: Request, value: Logger | undefined): void {
+  Object.defineProperty(this, 'authLog', { value, writable: true, configurable: true, enumerable: true });
+}
+
+const AUTH_LOG_PROPERTY: PropertyDescriptor = { get: lazyAuthLog, set: replaceAuthLog, configurable: true, enumerable: true };
+
 function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean): void {
   const ctx = result.context;
   verified.set(req, ctx);
   req.auth = ctx;
-  // pino-http puts a request logger on `req.log`; bind to it when it is there.
-  const requestLog: unknown = (req as { log?: unknown }).log;
-  req.authLog = (isLogger(requestLog) ? requestLog : auth.logger).child(logBindings(ctx));
+  logBases.set(req, auth.logger);
+  Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
     res.setHeader(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
     exposeHeader(res, REFRESHED_SESSION_JWT_HEADER);
@@ -137,8 +157,8 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions): Re
   return async function ayzVerifyAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
     // Whatever was there before is not ours: never trusted, never reused.
     req.auth = null;
-    req.authLog = undefined;
     verified.delete(req);
+    if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
     let result: AuthResult;
     try {
       result = await auth.authenticateRequestWithResult(requestHeaders(req));

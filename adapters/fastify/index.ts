@@ -120,6 +120,25 @@ function logBindings(ctx: AuthContext): Record<string, string | null> {
   };
 }
 
+// `request.authLog` is made on first read: a pino child per request costs more than the rest of
+// a warm authentication, and most handlers never log.
+const authLogs = new WeakMap<object, FastifyBaseLogger | null>();
+
+const AUTH_LOG_ACCESSOR = {
+  getter(this: FastifyRequest): FastifyBaseLogger | null {
+    const cached = authLogs.get(this);
+    if (cached !== undefined) return cached;
+    const ctx = verified.get(this);
+    if (!ctx) return null;
+    const child = this.log.child(logBindings(ctx));
+    authLogs.set(this, child);
+    return child;
+  },
+  setter(this: FastifyRequest, value: FastifyBaseLogger | null): void {
+    authLogs.set(this, value);
+  },
+};
+
 async function verify(
   auth: Auth,
   optional: boolean,
@@ -129,8 +148,8 @@ async function verify(
 ): Promise<FastifyReply | undefined> {
   // Whatever was there before is not ours: never trusted, never reused.
   request.auth = null;
-  request.authLog = null;
   verified.delete(request);
+  authLogs.delete(request);
   let result: AuthResult;
   try {
     result = await auth.authenticateRequestWithResult(requestHeaders(request));
@@ -145,7 +164,6 @@ async function verify(
   const ctx = result.context;
   verified.set(request, ctx);
   request.auth = ctx;
-  request.authLog = request.log.child(logBindings(ctx));
   if (exposeJwt && result.refreshedSessionJwt !== null) {
     reply.header(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
     exposeHeader(reply, REFRESHED_SESSION_JWT_HEADER);
@@ -229,7 +247,7 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   const verifyAuthOptional: AuthHook = (request, reply) => verify(auth, true, exposeJwt, request, reply);
 
   fastify.decorateRequest('auth', null);
-  fastify.decorateRequest('authLog', null);
+  fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);
   fastify.decorate('verifyAuth', verifyAuth);
   fastify.decorate('verifyAuthOptional', verifyAuthOptional);
   fastify.decorate('requireEntitlement', requireEntitlement);
