@@ -17,6 +17,7 @@ import {
   toDate,
   toEpochSeconds,
   DEFAULT_JWT_LIFETIME_SEC,
+  sessionJwtFactories,
   type SessionJwtInput,
 } from './session-jwt.js';
 import { newSessionToken, SessionStore, type SessionRecord } from './session-store.js';
@@ -115,8 +116,6 @@ export interface TestIssuer {
 
 export const DEFAULT_TEST_PROJECT_ID = 'project-test-00000000-0000-0000-0000-000000000000';
 
-const EXPIRED_ISSUED_AGO_SEC = 900;
-const NOT_YET_VALID_IN_SEC = 600;
 
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
@@ -178,7 +177,6 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     };
   };
 
-  const nowSec = (): number => Math.floor(Date.now() / 1000);
 
   return {
     baseUrl,
@@ -194,14 +192,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return server.requests;
     },
 
-    sessionJwt: (input = {}) => mint(input),
-    expiredSessionJwt: (input = {}) =>
-      mint({ issuedAt: nowSec() - EXPIRED_ISSUED_AGO_SEC, expiresInSec: DEFAULT_JWT_LIFETIME_SEC, ...input }),
-    notYetValidSessionJwt: (input = {}) => {
-      const notBefore = nowSec() + NOT_YET_VALID_IN_SEC;
-      return mint({ notBefore, expiresAt: notBefore + DEFAULT_JWT_LIFETIME_SEC, ...input });
-    },
-    wrongKeySessionJwt: (input = {}) => mint(input, keys.wrongKey()),
+    ...sessionJwtFactories(mint, () => keys.wrongKey()),
     registerSession,
     revokeSession: (tokenOrId) => sessions.revoke(tokenOrId),
 

@@ -14,7 +14,7 @@
 import type { webcrypto } from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing, type SigningKey } from './signing-keys.js';
-import { DEFAULT_JWT_LIFETIME_SEC, mintSessionJwt, type SessionJwtInput } from './session-jwt.js';
+import { mintSessionJwt, sessionJwtFactories, type SessionJwtInput } from './session-jwt.js';
 import type { StytchJwk } from './stytch-shapes.js';
 import { DEFAULT_TEST_PROJECT_ID } from './issuer.js';
 
@@ -63,8 +63,6 @@ export interface LocalTestIssuer {
   keySet(): LocalKeyResolver;
 }
 
-const EXPIRED_ISSUED_AGO_SEC = 900;
-const NOT_YET_VALID_IN_SEC = 600;
 
 export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}): Promise<LocalTestIssuer> {
   const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
@@ -72,7 +70,6 @@ export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}
   const keys = await KeyRing.create();
   const mint = (input: SessionJwtInput, key: SigningKey = keys.current): string =>
     mintSessionJwt(input, { projectId, issuer, key }).jwt;
-  const nowSec = (): number => Math.floor(Date.now() / 1000);
   const jwks = (): StytchJwk[] => structuredClone(keys.jwks);
 
   return {
@@ -83,14 +80,7 @@ export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}
     },
     authOptions: { projectId },
     jwksOptions: { keys: () => ({ keys: jwks() }) },
-    sessionJwt: (input = {}) => mint(input),
-    expiredSessionJwt: (input = {}) =>
-      mint({ issuedAt: nowSec() - EXPIRED_ISSUED_AGO_SEC, expiresInSec: DEFAULT_JWT_LIFETIME_SEC, ...input }),
-    notYetValidSessionJwt: (input = {}) => {
-      const notBefore = nowSec() + NOT_YET_VALID_IN_SEC;
-      return mint({ notBefore, expiresAt: notBefore + DEFAULT_JWT_LIFETIME_SEC, ...input });
-    },
-    wrongKeySessionJwt: (input = {}) => mint(input, keys.wrongKey()),
+    ...sessionJwtFactories(mint, () => keys.wrongKey()),
     rotateKeys: async ({ keepOld = true } = {}) => (await keys.rotate(keepOld)).kid,
     jwks,
     keySet: () =>

@@ -225,3 +225,31 @@ export function sessionIdOf(claims: Record<string, unknown>): string | undefined
   const session = claims[SESSION_CLAIM];
   return isRecord(session) && typeof session.id === 'string' ? session.id : undefined;
 }
+
+const EXPIRED_ISSUED_AGO_SEC = 900;
+const NOT_YET_VALID_IN_SEC = 600;
+
+export interface SessionJwtFactories {
+  sessionJwt(input?: SessionJwtInput): string;
+  expiredSessionJwt(input?: SessionJwtInput): string;
+  notYetValidSessionJwt(input?: SessionJwtInput): string;
+  wrongKeySessionJwt(input?: SessionJwtInput): string;
+}
+
+/**
+ * The token helpers both issuers offer, from their own `mint`: valid, expired ten minutes ago
+ * (issued fifteen ago), valid only ten minutes from now, and signed by a key the JWKS lacks.
+ */
+export function sessionJwtFactories<K>(mint: (input: SessionJwtInput, key?: K) => string, wrongKey: () => K): SessionJwtFactories {
+  const nowSec = (): number => Math.floor(Date.now() / 1000);
+  return {
+    sessionJwt: (input = {}) => mint(input),
+    expiredSessionJwt: (input = {}) =>
+      mint({ issuedAt: nowSec() - EXPIRED_ISSUED_AGO_SEC, expiresInSec: DEFAULT_JWT_LIFETIME_SEC, ...input }),
+    notYetValidSessionJwt: (input = {}) => {
+      const notBefore = nowSec() + NOT_YET_VALID_IN_SEC;
+      return mint({ notBefore, expiresAt: notBefore + DEFAULT_JWT_LIFETIME_SEC, ...input });
+    },
+    wrongKeySessionJwt: (input = {}) => mint(input, wrongKey()),
+  };
+}
