@@ -1,6 +1,6 @@
 import type { Db, Document } from 'mongodb';
 import type { Logger } from 'pino';
-import { idHex } from './object-ids.js';
+import { describeId, idHex } from './object-ids.js';
 import { organizationFields, type OrganizationFields } from './organization-fields.js';
 
 export interface DirectoryOrganization extends OrganizationFields {
@@ -25,11 +25,21 @@ const toObjectIdOr = (input: string, fallback: unknown): Document => ({
   $convert: { input, to: 'objectId', onError: fallback, onNull: fallback },
 });
 
+/** Matches the membership rows of (member, org), whichever form `organization_id` is stored in. */
+const membershipOf = (stytchMemberId: string, status: Document): Document => ({
+  $match: {
+    stytch_member_id: stytchMemberId,
+    status,
+    $expr: { $in: ['$organization_id', ['$$oid', { $toString: '$$oid' }, toObjectIdOr('$$oid', '$$oid')]] },
+  },
+});
+
 /**
  * One aggregation answers what the Python library asked in up to seven queries: the
- * organization, the member's active membership in it with its user, and — unioned in, so it
- * costs no second trip — the direct `users.stytch_member_id` match used as the fallback.
- * Ids are matched in both stored forms (ObjectId or 24-hex string).
+ * organization, the member's active membership in it with its user, whether the member has a
+ * non-active membership in it (an explicit removal, which the fallback must not override),
+ * and — unioned in, so it costs no second trip — the direct `users.stytch_member_id` match
+ * used as the fallback. Ids are matched in both stored forms (ObjectId or 24-hex string).
  */
 export function directoryPipeline(stytchMemberId: string, stytchOrgId: string): Document[] {
   return [
@@ -42,13 +52,7 @@ export function directoryPipeline(stytchMemberId: string, stytchOrgId: string): 
         from: 'user_organization_memberships',
         let: { oid: '$_id' },
         pipeline: [
-          {
-            $match: {
-              stytch_member_id: stytchMemberId,
-              status: 'active',
-              $expr: { $in: ['$organization_id', ['$$oid', { $toString: '$$oid' }, toObjectIdOr('$$oid', '$$oid')]] },
-            },
-          },
+          membershipOf(stytchMemberId, { $eq: 'active' }),
           { $sort: { _id: 1 } },
           { $limit: 20 },
           { $project: { user_id: 1 } },
@@ -57,6 +61,16 @@ export function directoryPipeline(stytchMemberId: string, stytchOrgId: string): 
           { $project: { user_id: 1, 'user._id': 1 } },
         ],
         as: 'memberships',
+      },
+    },
+    {
+      // Only "active" counts: any other status, or none at all, is not an active membership.
+      // The newest such row is reported (the latest change to the member).
+      $lookup: {
+        from: 'user_organization_memberships',
+        let: { oid: '$_id' },
+        pipeline: [membershipOf(stytchMemberId, { $ne: 'active' }), { $sort: { _id: -1 } }, { $limit: 1 }, { $project: { status: 1 } }],
+        as: 'inactiveMemberships',
       },
     },
     { $set: { _kind: 'org' } },
@@ -87,6 +101,18 @@ function membershipUser(orgDoc: Document | undefined): { id: unknown; hex: strin
   return null;
 }
 
+/** The member's newest non-active membership row in the organization, if any. */
+function inactiveMembership(orgDoc: Document | undefined): { status: string | null; label: string } | null {
+  const rows: unknown = orgDoc?.inactiveMemberships;
+  const row = Array.isArray(rows) ? (rows[0] as Document | undefined) : undefined;
+  if (!row) return null;
+  const status: unknown = row.status;
+  if (status === undefined || status === null) return { status: null, label: 'without status' };
+  // A status is data of the database: bounded before it reaches a log line.
+  const text = describeId(status);
+  return { status: text, label: text };
+}
+
 export async function lookupDirectory(
   db: Db,
   stytchMemberId: string,
@@ -108,9 +134,19 @@ export async function lookupDirectory(
 
   let user: DirectoryUser | null = null;
   const viaMembership = organization ? membershipUser(orgDoc) : null;
+  // An active row wins over a non-active one, even when its user is gone (then: the fallback).
+  const hasActiveRow = Array.isArray(orgDoc?.memberships) && orgDoc.memberships.length > 0;
+  const inactive = organization && !hasActiveRow ? inactiveMembership(orgDoc) : null;
   if (viaMembership) {
     user = { ...viaMembership, via: 'membership' };
     logger.debug({ ...fields, userId: viaMembership.hex }, `Found user via org membership lookup: stytch_member_id=${stytchMemberId}, org=${stytchOrgId}`);
+  } else if (organization && inactive) {
+    // An explicit non-active row is a removal: the fallback is only for members without any
+    // row, otherwise deactivating a member in MongoDB would change nothing.
+    logger.warn(
+      { ...fields, orgId: organization.hex, membershipStatus: inactive.status },
+      `Membership of stytch_member_id=${stytchMemberId} in org=${stytchOrgId} is ${inactive.label}; no user (membership inactive)`,
+    );
   } else {
     if (organization) {
       logger.warn(fields, `No org membership found for stytch_member_id=${stytchMemberId}, org=${stytchOrgId}. Falling back to direct user lookup.`);

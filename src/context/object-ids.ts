@@ -21,7 +21,7 @@ export function bothIdForms(hex: string): [ObjectId, string] {
   return [toObjectId(hex), hex];
 }
 
-/** An id as it may appear in a log line: bounded, whatever a document holds. */
+/** A stored id (or other scalar, such as a status) as it may appear in a log line: bounded, whatever a document holds. */
 export function describeId(value: unknown): string {
   if (value === undefined || value === null) return 'None';
   const text = value instanceof ObjectId ? value.toHexString() : typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);

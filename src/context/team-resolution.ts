@@ -16,10 +16,13 @@ const toObjectIdOrNull = (input: string): Document => ({
 
 /**
  * Round trip 2, always fresh by default: the user's `current_team_id` as it is now, the team
- * it names, and the user's active team memberships (oldest first) with their teams — all the
- * candidates for a replacement, in one aggregation.
+ * it names, whether the user has an active membership of that team, and the user's active
+ * team memberships (oldest first) with their teams — all the candidates for a replacement,
+ * in one aggregation. The current team's membership has its own lookup so that the cap on
+ * the candidates can never hide it.
  */
 export function teamPipeline(user: DirectoryUser): Document[] {
+  const ofUser = { user_id: { $in: [toObjectId(user.hex), user.hex] }, status: 'active' };
   return [
     { $match: { _id: user.id } },
     { $limit: 1 },
@@ -29,8 +32,21 @@ export function teamPipeline(user: DirectoryUser): Document[] {
     {
       $lookup: {
         from: 'user_team_memberships',
+        let: { ct: '$ctOid' },
         pipeline: [
-          { $match: { user_id: { $in: [toObjectId(user.hex), user.hex] }, status: 'active' } },
+          // team_id converted, as for the candidates: either stored form, any letter case.
+          { $match: { ...ofUser, $expr: { $and: [{ $ne: ['$$ct', null] }, { $eq: [toObjectIdOrNull('$team_id'), '$$ct'] }] } } },
+          { $limit: 1 },
+          { $project: { _id: 1 } },
+        ],
+        as: 'currentMembership',
+      },
+    },
+    {
+      $lookup: {
+        from: 'user_team_memberships',
+        pipeline: [
+          { $match: ofUser },
           { $sort: { _id: 1 } },
           { $limit: 500 },
           { $project: { team_id: 1 } },
@@ -44,6 +60,7 @@ export function teamPipeline(user: DirectoryUser): Document[] {
       $project: {
         current_team_id: 1,
         currentTeam: { _id: 1, organization: 1, name: 1 },
+        currentMembership: 1,
         memberships: 1,
         memberTeams: { _id: 1, organization: 1, name: 1 },
       },
@@ -58,6 +75,8 @@ export interface TeamResolutionInput {
   readonly organization: DirectoryOrganization;
   readonly user: DirectoryUser;
   readonly writeBack: boolean;
+  /** A current team the user has no active membership of is stale (else kept, with a WARN). */
+  readonly requireTeamMembership: boolean;
   readonly logger: Logger;
 }
 
@@ -68,9 +87,10 @@ function teamName(team: Document, log: Logger, teamHex: string): string | null {
 }
 
 /**
- * The team of the context: the user's current team if it belongs to this organization, else
- * the team of their oldest active team membership in this organization (written back,
- * conditionally), else none. Never a team of another organization.
+ * The team of the context: the user's current team if it belongs to this organization (and,
+ * with `requireTeamMembership`, the user has an active membership of it), else the team of
+ * their oldest active team membership in this organization (written back, conditionally),
+ * else none. Never a team of another organization.
  */
 export async function validateCurrentTeam(input: TeamResolutionInput): Promise<TeamChoice> {
   const { db, stytchMemberId: m, stytchOrgId: o, organization, user, logger } = input;
@@ -91,8 +111,22 @@ export async function validateCurrentTeam(input: TeamResolutionInput): Promise<T
     } else if (!team) {
       logger.warn({ ...fields, teamId: currentHex }, `Team ${currentHex} not found in MongoDB`);
     } else if (idHex(team.organization) === organization.hex) {
-      logger.debug({ ...fields, teamId: currentHex }, `Team ${currentHex} validated for org ${o}`);
-      return Object.freeze({ currentTeamId: currentHex, currentTeamName: teamName(team, logger, currentHex) });
+      const isMember = Array.isArray(doc.currentMembership) && doc.currentMembership.length > 0;
+      if (isMember || !input.requireTeamMembership) {
+        if (!isMember) {
+          // Python kept such a team; a user removed from it would keep its data through requireTeam.
+          logger.warn(
+            { ...fields, teamId: currentHex },
+            `No active team membership of user ${m} for current team ${currentHex} in org ${o}; kept (requireTeamMembership is off)`,
+          );
+        }
+        logger.debug({ ...fields, teamId: currentHex }, `Team ${currentHex} validated for org ${o}`);
+        return Object.freeze({ currentTeamId: currentHex, currentTeamName: teamName(team, logger, currentHex) });
+      }
+      logger.warn(
+        { ...fields, teamId: currentHex },
+        `No active team membership of user ${m} for current team ${currentHex} in org ${o}; treated as stale (requireTeamMembership)`,
+      );
     } else {
       const other = describeId(team.organization);
       logger.warn(

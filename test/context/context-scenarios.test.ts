@@ -117,15 +117,18 @@ describe('building the context (behaviour.md, scenarios of the context issue)', 
     expect(s.logs.find('No org membership found for stytch_member_id=member-test-in-a, org=organization-test-o2', 'warn')).toHaveLength(1);
   });
 
-  it('3. a membership whose status is not active is ignored: fallback', async () => {
+  it('3. a membership whose status is not active is a removal: no user, no fallback (not Python: it fell back)', async () => {
     const s = scenario();
     const orgId = await seedOrganization(s.db, { stytchOrgId: O });
     const viaMembership = await seedUser(s.db, { stytchMemberId: 'member-test-someone' });
-    const direct = await seedUser(s.db, { stytchMemberId: M });
+    await seedUser(s.db, { stytchMemberId: M });
     await seedOrgMembership(s.db, { userId: viaMembership, organizationId: orgId, stytchMemberId: M, status: 'inactive' });
     const ctx = await login(s);
-    expect(ctx.mongoUserId).toBe(direct.toHexString());
-    expect(s.logs.find('Falling back to direct user lookup', 'warn')).toHaveLength(1);
+    expect(ctx.mongoUserId).toBeNull();
+    expect(s.logs.find('Falling back to direct user lookup', 'warn')).toHaveLength(0);
+    const warn = s.logs.find(`Membership of stytch_member_id=${M} in org=${O} is inactive; no user (membership inactive)`, 'warn');
+    expect(warn).toHaveLength(1);
+    expect(warn[0]).toMatchObject({ stytchMemberId: M, stytchOrgId: O, orgId: orgId.toHexString(), membershipStatus: 'inactive' });
   });
 
   it('4. a membership whose user document is gone: fallback', async () => {

@@ -18,9 +18,10 @@ const world = fc.record({
     fc.record({ kind: fc.constant('team' as const), index: fc.nat(5), form: idForm }),
   ),
   teamMemberships: fc.array(fc.record({ index: fc.integer({ min: -1, max: 5 }), active: fc.boolean(), form: idForm }), { maxLength: 6 }),
-  orgMemberships: fc.tuple(...ORGS.map(() => fc.constantFrom('none', 'active', 'inactive'))),
+  orgMemberships: fc.tuple(...ORGS.map(() => fc.constantFrom('none', 'active', 'inactive', 'no-status'))),
   legacyMemberId: fc.boolean(),
   authOrg: fc.integer({ min: 0, max: 2 }),
+  requireTeamMembership: fc.boolean(),
 });
 
 describe('invariant over random multi-org data', () => {
@@ -40,7 +41,7 @@ describe('invariant over random multi-org data', () => {
   it('currentTeamId is null or a team whose organization is orgId; the user is never another org’s', async () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
-        const s = scenario({ context: { directoryTtlSec: 0 } });
+        const s = scenario({ context: { directoryTtlSec: 0, requireTeamMembership: w.requireTeamMembership } });
         const orgIds = ORGS.map(() => new ObjectId());
         await s.db.collection('organizations').insertMany(ORGS.map((o, i) => ({ _id: orgIds[i], stytch_org_id: o })));
         const teamIds = w.teams.map(() => new ObjectId());
@@ -70,25 +71,38 @@ describe('invariant over random multi-org data', () => {
         const orgRows = w.orgMemberships
           .map((status, i) => ({ status, i }))
           .filter((m) => m.status !== 'none')
-          .map((m) => ({ stytch_member_id: M, organization_id: orgIds[m.i], user_id: userId, status: m.status }));
+          .map((m) => ({ stytch_member_id: M, organization_id: orgIds[m.i], user_id: userId, ...(m.status === 'no-status' ? {} : { status: m.status }) }));
         if (orgRows.length) await s.db.collection('user_organization_memberships').insertMany(orgRows);
 
         const ctx = await s.auth.authenticate(issuer.sessionJwt({ memberId: M, organizationId: ORGS[w.authOrg] }));
         const orgHex = orgIds[w.authOrg]!.toHexString();
         expect(ctx.orgId).toBe(orgHex);
 
-        const resolvable = w.orgMemberships[w.authOrg] === 'active' || w.legacyMemberId;
+        // A non-active row (or one without status) is a removal: never resolved through the fallback.
+        const orgMembership = w.orgMemberships[w.authOrg];
+        const resolvable = orgMembership === 'active' || (orgMembership === 'none' && w.legacyMemberId);
         expect(ctx.mongoUserId).toBe(resolvable ? userId.toHexString() : null);
+        const removed = orgMembership === 'inactive' || orgMembership === 'no-status';
+        expect(s.logs.find('no user (membership inactive)', 'warn')).toHaveLength(removed ? 1 : 0);
+        if (removed) expect(s.logs.find('Falling back')).toHaveLength(0);
 
         if (ctx.currentTeamId !== null) {
           const team = teams.find((t) => (t._id as ObjectId).toHexString() === ctx.currentTeamId);
           expect(team).toBeDefined();
           expect(String(team?.organization instanceof ObjectId ? team.organization.toHexString() : team?.organization)).toBe(orgHex);
         }
-        // A current team that belongs to this org is kept.
+        const activeMemberOf = (teamHex: string) =>
+          w.teamMemberships.some((m) => m.active && m.index >= 0 && teamIds[m.index]?.toHexString() === teamHex);
+        // With requireTeamMembership, the team is also one the user is an active member of.
+        if (w.requireTeamMembership && ctx.currentTeamId !== null) expect(activeMemberOf(ctx.currentTeamId)).toBe(true);
+        // A current team that belongs to this org is kept (with the option: if the user is a member of it).
         const currentIndex = cur.kind === 'team' ? cur.index : -1;
-        const currentValid = resolvable && currentIndex >= 0 && currentIndex < w.teams.length && w.teams[currentIndex]!.org === w.authOrg;
+        const currentInOrg = resolvable && currentIndex >= 0 && currentIndex < w.teams.length && w.teams[currentIndex]!.org === w.authOrg;
+        const currentIsMember = currentInOrg && activeMemberOf(teamIds[currentIndex]!.toHexString());
+        const currentValid = currentInOrg && (currentIsMember || !w.requireTeamMembership);
         if (currentValid) expect(ctx.currentTeamId).toBe(teamIds[currentIndex]!.toHexString());
+        // A current team of the org without an active membership is always reported.
+        expect(s.logs.find('No active team membership', 'warn')).toHaveLength(currentInOrg && !currentIsMember ? 1 : 0);
         // A replacement is only ever the team of an active membership.
         if (ctx.currentTeamId !== null && !currentValid) {
           expect(w.teamMemberships.some((m) => m.active && m.index >= 0 && teamIds[m.index]?.toHexString() === ctx.currentTeamId)).toBe(true);

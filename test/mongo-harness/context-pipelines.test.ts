@@ -108,6 +108,8 @@ describe('round trip 1: organization, membership user, legacy user', () => {
           { _id: M_ALICE_A_OLD, user_id: ALICE, user: [{ _id: ALICE }] },
           { _id: M_ALICE_A_NEW, user_id: oid(0x1fff), user: [] }, // user gone
         ],
+        // The newest row of another status than active (here the only one).
+        inactiveMemberships: [{ _id: oid(0x3004), status: 'invited' }],
         _kind: 'org',
       },
       { _id: ALICE, _kind: 'user' },
@@ -117,7 +119,7 @@ describe('round trip 1: organization, membership user, legacy user', () => {
   it('without a membership in that org: empty memberships, and the union still brings the legacy user', async () => {
     const out = await roundTrip1('organization-b', 'member-bob');
     expect(out).toEqual([
-      { _id: ORG_B, entitlements: [], subscription_tier: 'free', subscription_limits: {}, memberships: [], _kind: 'org' },
+      { _id: ORG_B, entitlements: [], subscription_tier: 'free', subscription_limits: {}, memberships: [], inactiveMemberships: [], _kind: 'org' },
       { _id: BOB, _kind: 'user' },
     ]);
   });
@@ -139,6 +141,7 @@ describe('round trip 1: organization, membership user, legacy user', () => {
         subscription_tier: 'team',
         subscription_limits: { seats: 3 },
         memberships: [{ _id: oid(0x3005), user_id: CAROL.toHexString(), user: [{ _id: CAROL }] }],
+        inactiveMemberships: [],
         _kind: 'org',
       },
     ]);
@@ -152,6 +155,21 @@ describe('round trip 1: organization, membership user, legacy user', () => {
   it('ignores memberships of the right member in another org', async () => {
     const [org] = await roundTrip1('organization-b', 'member-alice');
     expect(org?.['memberships']).toEqual([{ _id: oid(0x3003), user_id: ALICE, user: [{ _id: ALICE }] }]);
+    expect(org?.['inactiveMemberships']).toEqual([]);
+  });
+
+  it('reports the newest non-active row of M in the org, a row without status included, in either id form', async () => {
+    await t.db.collection<Loose>('user_organization_memberships').insertMany([
+      { _id: oid(0x3101), stytch_member_id: 'member-frank', organization_id: ORG_B.toHexString(), user_id: ALICE, status: 'removed' },
+      { _id: oid(0x3102), stytch_member_id: 'member-frank', organization_id: ORG_B, user_id: ALICE },
+      { _id: oid(0x3103), stytch_member_id: 'member-frank', organization_id: ORG_A, user_id: ALICE, status: 'suspended' }, // other org
+    ]);
+    const [org] = await roundTrip1('organization-b', 'member-frank');
+    expect(org?.['memberships']).toEqual([]);
+    expect(org?.['inactiveMemberships']).toEqual([{ _id: oid(0x3102) }]);
+    await t.db.collection<Loose>('user_organization_memberships').deleteOne({ _id: oid(0x3102) });
+    const [again] = await roundTrip1('organization-b', 'member-frank');
+    expect(again?.['inactiveMemberships']).toEqual([{ _id: oid(0x3101), status: 'removed' }]);
   });
 });
 
@@ -164,6 +182,7 @@ describe('round trip 2: current team and team memberships', () => {
       _id: ALICE,
       current_team_id: TEAM_A1,
       currentTeam: [{ _id: TEAM_A1, organization: ORG_A, name: 'Alpha' }],
+      currentMembership: [], // ALICE's membership of TEAM_A1 is 'removed'
       memberships: [
         { _id: oid(0x4001), team_id: TEAM_A2 },
         { _id: oid(0x4003), team_id: TEAM_B1 },
@@ -178,7 +197,7 @@ describe('round trip 2: current team and team memberships', () => {
 
   it('a malformed current_team_id gives no current team (ctOid null), never an error', async () => {
     const [doc] = await roundTrip2(BOB);
-    expect(doc).toEqual({ _id: BOB, current_team_id: 'not-an-object-id', currentTeam: [], memberships: [], memberTeams: [] });
+    expect(doc).toEqual({ _id: BOB, current_team_id: 'not-an-object-id', currentTeam: [], currentMembership: [], memberships: [], memberTeams: [] });
   });
 
   it('hex-string current_team_id, user_id and team_id are matched by value; malformed team ids are dropped', async () => {
@@ -187,12 +206,36 @@ describe('round trip 2: current team and team memberships', () => {
       _id: CAROL,
       current_team_id: TEAM_A2.toHexString(),
       currentTeam: [{ _id: TEAM_A2, organization: ORG_A, name: 'Beta' }],
+      currentMembership: [],
       memberships: [
         { _id: oid(0x4004), team_id: TEAM_A1.toHexString() },
         { _id: oid(0x4005), team_id: 'bad-team-id' },
       ],
       memberTeams: [{ _id: TEAM_A1, organization: ORG_A, name: 'Alpha' }],
     });
+  });
+
+  it('finds the active membership of the current team whatever the form of its ids, beyond the candidates cap', async () => {
+    const GRACE = oid(0x1020);
+    const HEIDI = oid(0x1021);
+    await t.db.collection<Loose>('users').insertMany([
+      { _id: GRACE, current_team_id: TEAM_B1.toHexString().toUpperCase() },
+      { _id: HEIDI, current_team_id: TEAM_B1 },
+    ]);
+    // 500 older active memberships fill the candidates list before GRACE's membership of TEAM_B1.
+    const filler = Array.from({ length: 500 }, (_, i) => ({ _id: oid(0x50000 + i), user_id: GRACE, team_id: oid(0x60000 + i), status: 'active' }));
+    await t.db.collection<Loose>('user_team_memberships').insertMany([
+      ...filler,
+      { _id: oid(0x5ffff), user_id: GRACE.toHexString(), team_id: TEAM_B1.toHexString().toUpperCase(), status: 'active' },
+      { _id: oid(0x4101), user_id: HEIDI, team_id: TEAM_B1, status: 'removed' },
+      { _id: oid(0x4102), user_id: HEIDI, team_id: TEAM_B1 }, // no status: not active
+    ]);
+    const [grace] = await roundTrip2(GRACE);
+    expect(grace?.['currentTeam']).toEqual([{ _id: TEAM_B1, organization: ORG_B, name: 'Gamma' }]);
+    expect(grace?.['currentMembership']).toEqual([{ _id: oid(0x5ffff) }]);
+    expect(grace?.['memberships']).toHaveLength(500);
+    const [heidi] = await roundTrip2(HEIDI);
+    expect(heidi?.['currentMembership']).toEqual([]);
   });
 
   it('an unknown user gives no document', async () => {
