@@ -20,6 +20,7 @@ import { createAuth } from 'ayz-auth';
 import { createTestIssuer, seedMember, type SeededMember } from 'ayz-auth/testing';
 import { startTestMongo } from '../test/support/mongo/harness.js';
 import { createExpressApp } from '../examples/express-app/app.js';
+import { pickDistinct, swapPayload } from './forge.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -108,7 +109,7 @@ const auth = createAuth({
   mongo: { db },
   logger: pino({ level: 'warn' }, logStream),
 });
-const app = createExpressApp(auth);
+const app = createExpressApp(auth, db);
 const server = app.listen(0, '127.0.0.1');
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -153,10 +154,12 @@ function forgedToken(p: Pair): string {
     case 1:
       return issuer.sessionJwt({ ...who, header: { alg: 'none' } });
     case 2: {
-      // someone else's payload under this token's signature
-      const [h, , s] = tokenOf(p).split('.');
-      const [, body] = tokenOf(pick(known)).split('.');
-      return `${h}.${body}.${s}`;
+      // Another pair's payload under one pair's header and signature. Two different pairs
+      // (member or organization differ), so the payloads differ and the splice is never a
+      // genuine token; swapPayload checks it.
+      const two = pickDistinct(known);
+      if (two === null) return issuer.wrongKeySessionJwt(who);
+      return swapPayload(tokenOf(two[0]), tokenOf(two[1]));
     }
     default:
       return issuer.sessionJwt({ ...who, audience: 'project-test-someone-else' });

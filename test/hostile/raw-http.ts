@@ -6,7 +6,10 @@ import { connect } from 'node:net';
 
 export interface RawResponse {
   status: number;
+  /** Last value per header name; `head` keeps every line, repeated headers included. */
   headers: Record<string, string>;
+  /** The status line and header lines as received, for "no piece of the token comes back" checks. */
+  head: string;
   body: string;
   json: any;
 }
@@ -60,7 +63,7 @@ function parse(raw: Buffer): RawResponse {
   } catch {
     json = undefined;
   }
-  return { status, headers, body: text, json };
+  return { status, headers, head, body: text, json };
 }
 
 function dechunk(body: Buffer): Buffer {

@@ -18,7 +18,7 @@ describe('scopeFilter: shape', () => {
   const ctx = contextOf();
 
   it('puts the caller’s filter and the scope side by side under $and (never spread)', () => {
-    const filter = { status: 'open', organization_id: 'someone-else' };
+    const filter = { status: 'open', $or: [{ owner: 'someone-else' }, {}] };
     const scoped = scopeFilter(ctx, filter, { by: 'org' });
     expect(scoped).toEqual({
       $and: [filter, { organization_id: { $in: [ObjectId.createFromHexString(ctx.orgId!), ctx.orgId] } }],
@@ -115,17 +115,23 @@ describe('scopeFilter: isolation against MongoDB', () => {
 
   it('org A’s data never comes back through org B’s scoped filter, whatever the caller’s filter says', async () => {
     const hostile = [
-      { organization_id: orgA },
-      { organization_id: { $in: [orgA, orgA.toHexString()] } },
-      { $or: [{ organization_id: orgA }, { status: 'open' }] },
       { $or: [{}, { name: 'a-oid' }] },
       { name: { $regex: '^a-' } },
-      { $nor: [{ organization_id: orgB }] },
+      { $nor: [{ status: 'closed' }] },
       { $expr: { $eq: [1, 1] } },
     ];
     for (const filter of hostile) {
       const found = await names(scopeFilter(ctxB, filter, { by: 'org' }));
       expect(found.filter((n) => n.startsWith('a-') || n === 'unscoped'), JSON.stringify(filter)).toEqual([]);
+    }
+    // A filter that names the tenant field itself never reaches the database.
+    for (const filter of [
+      { organization_id: orgA },
+      { organization_id: { $in: [orgA, orgA.toHexString()] } },
+      { $or: [{ organization_id: orgA }, { status: 'open' }] },
+      { $nor: [{ organization_id: orgB }] },
+    ]) {
+      expect(() => scopeFilter(ctxB, filter, { by: 'org' }), JSON.stringify(filter)).toThrow(TypeError);
     }
   });
 
@@ -156,7 +162,7 @@ describe('scopeFilter: isolation against MongoDB', () => {
   it('works for updates and deletes too: B cannot touch A', async () => {
     const update = await db.collection('projects').updateMany(scopeFilter(ctxB, { name: /^a-/ }, { by: 'org' }), { $set: { hacked: true } });
     expect(update.matchedCount).toBe(0);
-    const del = await db.collection('projects').deleteMany(scopeFilter(ctxB, { organization_id: orgA }, { by: 'org' }));
+    const del = await db.collection('projects').deleteMany(scopeFilter(ctxB, { name: /^a-/ }, { by: 'org' }));
     expect(del.deletedCount).toBe(0);
     expect(await db.collection('projects').countDocuments({ organization_id: { $in: [orgA, orgA.toHexString()] } })).toBe(3);
   });
@@ -172,8 +178,8 @@ describe('scopeFilter: isolation against MongoDB', () => {
         fc.oneof(
           fc.constant({}),
           fc.integer({ min: 0, max: 3 }).map((v) => ({ v })),
-          fc.integer({ min: 0, max: 2 }).map((o) => ({ organization_id: orgs[o] })),
-          fc.integer({ min: 0, max: 2 }).map((o) => ({ $or: [{ organization_id: orgs[o] }, { v: { $gte: 0 } }] })),
+          fc.integer({ min: 0, max: 2 }).map((o) => ({ org: o })),
+          fc.integer({ min: 0, max: 2 }).map((o) => ({ $or: [{ org: o }, { v: { $gte: 0 } }] })),
         ),
         async (docs, who, callerFilter) => {
           const coll = db.collection(`prop_${round++}`);
