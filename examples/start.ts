@@ -2,7 +2,7 @@
  * `npm run example [express|fastify]`: one of the example services on an embedded default — a
  * local Stytch issuer from `ayz-auth/testing` and MongoDB from the test harness (MONGODB_URI, else
  * mongodb-memory-server, else the loopback wire server) seeded with a demo dataset — then prints
- * curl lines to paste. PORT picks the port (default 3000). Ctrl-C stops everything.
+ * curl lines to paste. PORT picks the port (default 3000; 0 = any free port). Ctrl-C stops everything.
  */
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
@@ -18,7 +18,12 @@ if (framework !== 'express' && framework !== 'fastify') {
   console.error('usage: npm run example -- [express|fastify]');
   process.exit(2);
 }
-const port = Number(process.env.PORT ?? 3000);
+const portText = process.env.PORT?.trim() || '3000';
+const port = Number(portText);
+if (!/^\d+$/.test(portText) || port > 65535) {
+  console.error(`PORT must be a port number (0-65535), got '${portText}'`);
+  process.exit(2);
+}
 
 const issuer = await createTestIssuer();
 const mongo = await startTestMongo();
@@ -30,12 +35,12 @@ const auth = createAuth({ stytch: issuer.authOptions, mongo: { db }, logLevel: p
 let close: () => Promise<void>;
 let address: string;
 if (framework === 'express') {
-  const server = createExpressApp(auth).listen(port, '127.0.0.1');
+  const server = createExpressApp(auth, db).listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   close = () => new Promise((resolve) => server.close(() => resolve()));
 } else {
-  const app = await createFastifyApp(auth);
+  const app = await createFastifyApp(auth, db);
   address = await app.listen({ port, host: '127.0.0.1' });
   close = () => app.close();
 }
@@ -47,9 +52,12 @@ const tokens = {
   ALICE: token(demo.alice),
   BOB: token(demo.bob),
   CAROL: token(demo.carol),
+  DAVE: token(demo.dave),
   FORGED: issuer.wrongKeySessionJwt({ memberId: demo.alice.memberId, organizationId: demo.alice.stytchOrgId, expiresInSec: hours }),
 };
-const curl = (path: string, name: keyof typeof tokens) => `curl -s -H "Authorization: Bearer $${name}" ${address}${path}`;
+// -w prints the HTTP status on its own line after the body.
+const curl = (path: string, name?: keyof typeof tokens) =>
+  `curl -s -w '\\n%{http_code}\\n'${name ? ` -H "Authorization: Bearer $${name}"` : ''} ${address}${path}`;
 
 console.log(`
 ayz-auth example (${framework}) listening on ${address}
@@ -60,15 +68,21 @@ ${Object.entries(tokens)
   .map(([name, value]) => `export ${name}='${value}'`)
   .join('\n')}
 
-# ${demo.alice.label}
+# 200 {"ok":true}: readiness (signing keys loaded, MongoDB answering)
+${curl('/healthz')}
+
+# ${demo.alice.label}: her context, then only her team's projects (${demo.projectsByTeam.research.join(', ')})
 ${curl('/me', 'ALICE')}
 ${curl('/team/projects', 'ALICE')}
 
 # ${demo.bob.label} (watch the WARN in this terminal)
 ${curl('/me', 'BOB')}
 
-# ${demo.carol.label} (WARN "MULTI-ORG FIX", INFO "Found valid team", then written back)
+# ${demo.carol.label} (WARN "MULTI-ORG FIX", INFO "Found valid team", then written back): Ops's projects only
 ${curl('/team/projects', 'CAROL')}
+
+# 400 team_required: Dave is in no team
+${curl('/team/projects', 'DAVE')}
 
 # 403 entitlement_missing: Globex has no 'foresight'
 ${curl('/foresight', 'BOB')}
@@ -77,7 +91,9 @@ ${curl('/foresight', 'ALICE')}
 
 # 401 token_invalid for a token signed with the wrong key, and 401 token_missing without one
 ${curl('/me', 'FORGED')}
-curl -s -i ${address}/me
+${curl('/me')}
+
+# Ctrl-C stops the service.
 `);
 
 let stopping = false;

@@ -1,7 +1,3 @@
-/**
- * The README's "test an Express route" example, verbatim apart from where MongoDB comes from
- * (a service would use its own test database; here it is the harness's).
- */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -49,7 +45,7 @@ describe('projects routes', () => {
 
   beforeAll(async () => {
     issuer = await createTestIssuer(); // keys + JWKS on 127.0.0.1
-    client = await MongoClient.connect(inject('mongoUri')); // your test database
+    client = await MongoClient.connect(inject('mongoUri')); // from the globalSetup
     db = client.db(`example_${Date.now()}`);
     alice = await seedMember(db, { stytchOrgId: 'organization-test-a', stytchMemberId: 'member-test-alice' });
     bob = await seedMember(db, { stytchOrgId: 'organization-test-b', stytchMemberId: 'member-test-bob' });
@@ -67,7 +63,7 @@ describe('projects routes', () => {
   });
 
   afterAll(async () => {
-    server.close();
+    await new Promise((resolve) => server.close(resolve));
     await auth.close();
     await db.dropDatabase();
     await client.close();
