@@ -9,8 +9,8 @@
 // with the reason in the commit (CONTRIBUTING.md).
 //
 // The install is a real one, from the registry (or the npm cache), into a scratch project in the
-// OS temp directory: `npm install --omit=dev <tarball>`. Optional peers (express, fastify,
-// fastify-plugin) are not installed, as for a service that has not installed them itself.
+// OS temp directory: `npm install --omit=dev <tarball>`. Optional peers (express, fastify) are
+// not installed, as for a service that has not installed them itself.
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,10 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const BUDGET = Object.freeze({
-  /** The .tgz `npm publish` uploads. */
-  packedBytes: 130_000,
-  /** node_modules/ayz-auth once installed. */
-  unpackedBytes: 500_000,
+  /**
+   * The .tgz `npm publish` uploads. Raised from 130 kB in 0.2.0 (150.5 kB measured): bounded
+   * Stytch calls, readiness and reconnection, strict options with suggestions, scoped writes,
+   * and a README grown by the migration guide (npm always packs the README).
+   */
+  packedBytes: 175_000,
+  /** node_modules/ayz-auth once installed. Raised from 500 kB in 0.2.0 (565.5 kB measured). */
+  unpackedBytes: 660_000,
   /** Packages a production install brings besides ayz-auth (no framework: those are the service's). */
   dependencies: 32,
 });

@@ -23,17 +23,44 @@ export interface InvalidateTarget {
   token?: string;
 }
 
+/** Per-call options of `authenticateRequest*`. */
+export interface AuthenticateRequestOptions {
+  /**
+   * The framework's id of this request (Fastify's `request.id`, pino-http's `req.id`): every
+   * library log line written for it carries it as `reqId`.
+   */
+  requestId?: string | number;
+}
+
 export interface Auth {
   /** Verify a bearer token and build its context. Throws `AuthError`. */
   authenticate(token: string): Promise<AuthContext>;
   /** Read the `Authorization` header, verify it and build the context. Throws `AuthError`. */
-  authenticateRequest(headers: RequestHeaders): Promise<AuthContext>;
+  authenticateRequest(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthContext>;
   /** As `authenticateRequest`, plus a refreshed session JWT when there is one. */
-  authenticateRequestWithResult(headers: RequestHeaders): Promise<AuthResult>;
+  authenticateRequestWithResult(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthResult>;
   /** Forget cached lookups after a service changed a user's team or an org's plan. */
   invalidate(target: InvalidateTarget): void;
   /** The library's logger (a pino child), for adapters that need one. */
   readonly logger: Logger;
-  /** Closes what `createAuth` opened (its own MongoClient); leaves a caller's `Db` alone. */
+  /**
+   * Readiness, for probes: resolves once the signing keys are loaded and MongoDB (when
+   * configured) answers a ping; rejects with the `AuthError` a request would get otherwise
+   * (`jwks_unavailable`, `context_unavailable`). Bounded by the configured timeouts (JWKS
+   * fetch, MongoDB server selection), and at once while a MongoDB reconnect is backing off.
+   */
+  ready(): Promise<void>;
+  /**
+   * Resolves once no database work of this `Auth` is pending: background writes such as
+   * provisioning's `last_login_at`, and the lookups and team write-backs of requests in
+   * flight. For tests and graceful shutdowns, instead of waiting an arbitrary delay.
+   */
+  idle(): Promise<void>;
+  /**
+   * Stops accepting requests, waits (bounded) for the database work in flight (see `idle`),
+   * then closes what `createAuth` opened (its own MongoClient); a caller's `Db` is left alone.
+   * Afterwards every method rejects with a plain `Error` saying the `Auth` is closed: using it
+   * is a programming error, not an outage.
+   */
   close(): Promise<void>;
 }

@@ -1,14 +1,23 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import type { AuthContext, DirectoryContext, Identity } from './auth-context.js';
 import { EMPTY_DIRECTORY_CONTEXT } from './auth-context.js';
-import type { Auth, AuthResult, InvalidateTarget, RequestHeaders } from './auth-types.js';
+import type { Auth, AuthenticateRequestOptions, AuthResult, InvalidateTarget, RequestHeaders } from './auth-types.js';
+import { mongoClientOptions } from './config/mongo-client-options.js';
+import { mongoHosts } from './config/mongo-uri.js';
 import type { AuthOptions } from './config/options.js';
-import { optionsFromEnv } from './config/options-from-env.js';
+import { mergeOverrides, optionsFromEnv, withVariableNames } from './config/options-from-env.js';
 import { resolveOptions } from './config/resolve-options.js';
+import { startupSummary } from './config/startup-summary.js';
 import { ContextBuilder } from './context/context-builder.js';
+import { markBuiltWithoutDirectory, type DirectoryWiring } from './context/directory-wiring.js';
+import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connection.js';
+import { PendingWork } from './context/pending-work.js';
 import { AuthError } from './errors.js';
 import { createLibraryLogger } from './logger.js';
+import { jwksReady, mongoReady } from './readiness.js';
+import { runWithRequestId } from './request-scope.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
+import { logTokenRejection } from './token/rejection-log.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
@@ -37,8 +46,27 @@ function contextOf(identity: Identity, directory: DirectoryContext): AuthContext
   });
 }
 
-function resultOf(identity: Identity, directory: DirectoryContext, refreshedSessionJwt: string | null): AuthResult {
-  return { context: contextOf(identity, directory), refreshedSessionJwt };
+function resultOf(
+  identity: Identity,
+  directory: DirectoryContext,
+  refreshedSessionJwt: string | null,
+  wiring: DirectoryWiring | null,
+): AuthResult {
+  const context = contextOf(identity, directory);
+  if (wiring !== null) markBuiltWithoutDirectory(context, wiring);
+  return { context, refreshedSessionJwt };
+}
+
+/**
+ * How long `close()` waits for database work in flight (requests' lookups and team
+ * write-backs, background `last_login_at` writes) before closing the client anyway. Each of
+ * them is bounded by the client's own timeouts; this only caps a pathological case.
+ */
+const CLOSE_DRAIN_MS = 15_000;
+
+/** Using an `Auth` after `close()` is a bug of the caller, not an outage: a plain `Error`. */
+function closedError(): Error {
+  return new Error('ayz-auth: this Auth was closed (auth.close()); create a new one');
 }
 
 /** Validates the options (all problems at once, `AuthConfigError`) and wires the parts. */
@@ -47,28 +75,28 @@ export function createAuth(options: AuthOptions): Auth {
   const logger = createLibraryLogger(resolved.logger, resolved.logLevel);
   const verifier = new TokenVerifier(resolved, logger);
 
-  let client: MongoClient | null = null;
-  let db: Db | null = null;
-  if (resolved.mongo?.kind === 'uri') {
-    // The driver connects lazily on the first operation, so an unreachable server costs the
-    // request that needs it (a 503), never the process start.
-    client = new MongoClient(resolved.mongo.uri, {
-      serverSelectionTimeoutMS: 5_000,
-      connectTimeoutMS: 5_000,
-      socketTimeoutMS: 10_000,
-      appName: 'ayz-auth',
-      ...resolved.mongo.clientOptions,
-    });
-    db = client.db(resolved.mongo.dbName);
-  } else if (resolved.mongo?.kind === 'db') {
-    db = resolved.mongo.db;
+  let dbs: DbSource | null = null;
+  const mongo = resolved.mongo;
+  if (mongo?.kind === 'uri') {
+    // Connected on the first request that needs it (an unreachable server costs that request
+    // a 503, never the process start), and again after a failed connect: see MongoConnection.
+    const clientOptions = mongoClientOptions(mongo);
+    dbs = new MongoConnection(() => new MongoClient(mongo.uri, clientOptions), mongo.dbName, mongoHosts(mongo.uri), logger);
+  } else if (mongo?.kind === 'db') {
+    dbs = new CallerDb(mongo.db);
   }
-  const builder = db ? new ContextBuilder(db, resolved.context, logger, resolved.provisioning) : null;
+  const work = new PendingWork();
+  const builder = dbs ? new ContextBuilder(dbs, resolved.context, logger, resolved.provisioning, work) : null;
+  const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
   let closed = false;
+  let closing: Promise<void> | null = null;
+  const summary = startupSummary(resolved);
+  logger.info(summary.fields, summary.message);
 
   async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null): Promise<AuthResult> {
-    const directory = builder ? await builder.build(identity) : EMPTY_DIRECTORY_CONTEXT;
-    return resultOf(identity, directory, refreshedSessionJwt);
+    // Tracked so that close() lets a request's lookups and team write-back finish first.
+    const directory = builder ? await work.track(builder.build(identity)) : EMPTY_DIRECTORY_CONTEXT;
+    return resultOf(identity, directory, refreshedSessionJwt, wiring);
   }
 
   /**
@@ -77,7 +105,7 @@ export function createAuth(options: AuthOptions): Auth {
    * already settled promise: no async frame, no await, one hash of the token.
    */
   function authenticateToken(token: string, knownKey?: string): Promise<AuthResult> {
-    if (closed) return Promise.reject(new AuthError('context_unavailable', { message: 'This Auth instance is closed' }));
+    if (closed) return Promise.reject(closedError());
     const key = knownKey ?? verifier.keyOf(token);
     const identity = verifier.cachedIdentity(key);
     if (identity === undefined) {
@@ -88,61 +116,103 @@ export function createAuth(options: AuthOptions): Auth {
 
   function authenticateCachedIdentity(identity: Identity): Promise<AuthResult> {
     const directory = builder ? builder.cached(identity) : EMPTY_DIRECTORY_CONTEXT;
-    if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null));
+    if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring));
     return authenticateVerified(identity, null);
   }
 
   /**
    * A plain `Bearer <token>` header whose token hashes to a verified, bearer-shaped one is
    * that very token (SHA-256 over every byte), so the header checks would pass again: they
-   * are not run again. Anything else, and every miss, takes the full way, with its error codes.
+   * are not run again. Anything else, and every miss, takes the full way, with its error codes,
+   * inside the request's log scope.
    */
-  function authenticateHeaders(headers: RequestHeaders): Promise<AuthResult> {
+  function authenticateHeaders(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthResult> {
+    if (closed) return Promise.reject(closedError());
+    let key: string | undefined;
+    let candidate: string | null = null;
     try {
-      const candidate = closed ? null : bearerCandidate(headers);
-      let key: string | undefined;
+      candidate = bearerCandidate(headers);
       if (candidate !== null) {
         key = verifier.keyOf(candidate);
         const identity = verifier.cachedIdentity(key, true);
         if (identity !== undefined) return authenticateCachedIdentity(identity);
       }
-      const token = extractBearerToken(headers);
-      return authenticateToken(token, token === candidate ? key : undefined);
     } catch (error) {
       return Promise.reject(error);
     }
+    return runWithRequestId(options?.requestId, () => authenticateHeadersSlow(headers, candidate, key));
+  }
+
+  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined): Promise<AuthResult> {
+    let token: string;
+    try {
+      token = extractBearerToken(headers);
+    } catch (error) {
+      logTokenRejection(logger, error, null);
+      return Promise.reject(error);
+    }
+    return authenticateToken(token, token === candidate ? key : undefined).catch((error: unknown) => {
+      logTokenRejection(logger, error, token);
+      throw error;
+    });
   }
 
   return {
     logger,
     async authenticate(token: string) {
+      if (closed) throw closedError();
       if (typeof token !== 'string') throw new AuthError('token_missing');
-      return (await authenticateToken(checkBearerToken(token))).context;
+      try {
+        return (await authenticateToken(checkBearerToken(token))).context;
+      } catch (error) {
+        logTokenRejection(logger, error, token);
+        throw error;
+      }
     },
-    async authenticateRequest(headers: RequestHeaders) {
-      return (await authenticateHeaders(headers)).context;
+    async authenticateRequest(headers: RequestHeaders, options?: AuthenticateRequestOptions) {
+      return (await authenticateHeaders(headers, options)).context;
     },
-    authenticateRequestWithResult(headers: RequestHeaders) {
-      return authenticateHeaders(headers);
+    authenticateRequestWithResult(headers: RequestHeaders, options?: AuthenticateRequestOptions) {
+      return authenticateHeaders(headers, options);
     },
     invalidate(target: InvalidateTarget) {
       if (target.token !== undefined) verifier.forget(target.token);
       builder?.invalidate(target);
     },
-    async close() {
+    async ready() {
+      if (closed) throw closedError();
+      await Promise.all([jwksReady(verifier.jwks), dbs ? mongoReady(dbs, logger) : undefined]);
+    },
+    idle() {
+      return work.idle();
+    },
+    close() {
       closed = true;
-      if (client) await client.close();
+      closing ??= (async () => {
+        if (work.size > 0) logger.debug({ pending: work.size }, 'close: waiting for database work in flight');
+        if (!(await work.drain(CLOSE_DRAIN_MS))) {
+          logger.warn({ pending: work.size, waitedMs: CLOSE_DRAIN_MS }, 'close: database work still in flight; closing the MongoDB client anyway');
+        }
+        await dbs?.close();
+      })();
+      return closing;
     },
   };
 }
 
-/** `createAuth` from the spec's environment variables, then `overrides` on top. */
+/**
+ * `createAuth` from the spec's environment variables, then `overrides` on top. A configuration
+ * error names the variable the operator set; the environment's WARNs (the Python library's
+ * variable names) are logged once, on the created instance's logger.
+ */
 export function createAuthFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AuthOptions> = {}): Auth {
   const fromEnv = optionsFromEnv(env);
-  return createAuth({
-    ...fromEnv,
-    ...overrides,
-    stytch: { ...fromEnv.stytch, ...overrides.stytch },
-    ...(fromEnv.remote || overrides.remote ? { remote: { ...fromEnv.remote, ...overrides.remote } } : {}),
-  });
+  let auth: Auth;
+  try {
+    auth = createAuth(mergeOverrides(fromEnv.options, overrides));
+  } catch (error) {
+    throw withVariableNames(error, fromEnv.sources, overrides);
+  }
+  for (const warning of fromEnv.warnings) auth.logger.warn({ ...warning.fields }, warning.message);
+  return auth;
 }

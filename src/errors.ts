@@ -59,6 +59,11 @@ export interface AuthErrorOptions {
   /** Human text replacing the code's default message. Never put request data here. */
   message?: string;
   details?: AuthErrorDetails;
+  /**
+   * Why, precisely, for the operator's log line (which claim, unknown `kid`, expired by how
+   * long). Never sent to the client, never request data or token text.
+   */
+  reason?: string;
   cause?: unknown;
 }
 
@@ -76,6 +81,8 @@ export class AuthError extends Error {
   /** Response headers: `WWW-Authenticate` for 400/401/403, `Retry-After` for 503. */
   readonly headers: Readonly<Record<string, string>>;
   readonly details: AuthErrorDetails;
+  /** The precise reason for the logs (`AuthErrorOptions.reason`); null when the code says it all. */
+  readonly reason: string | null;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const spec: CodeSpec = CODES[code];
@@ -84,10 +91,19 @@ export class AuthError extends Error {
     this.code = code;
     this.status = spec.status;
     this.details = options.details ?? {};
+    this.reason = options.reason ?? null;
     this.headers =
       spec.status === 503
         ? { 'Retry-After': '5' }
         : { 'WWW-Authenticate': bearerHeader(code, spec, message) };
+  }
+
+  /**
+   * `status` under the name Fastify's (and most frameworks') error handlers read, so an
+   * `AuthError` thrown to them is answered with its own status.
+   */
+  get statusCode(): AuthErrorStatus {
+    return this.status;
   }
 
   /** The JSON body adapters send: `{ error, message, ...details }`. */

@@ -1,5 +1,7 @@
 import type { AuthContext } from './auth-context.js';
+import { assertDirectoryWired } from './context/directory-wiring.js';
 import { AuthError } from './errors.js';
+import { teamError } from './tenancy/team-check.js';
 
 export type EntitlementMode = 'one' | 'any' | 'all';
 
@@ -57,7 +59,11 @@ export function claimError(ctx: AuthContext, names: readonly string[]): AuthErro
   });
 }
 
-/** A route guard's decision: the refusal, or null to let the request through. */
+/**
+ * A route guard's decision: the refusal, or null to let the request through. A check may throw
+ * a plain `Error` for a wiring mistake of the service (e.g. an entitlement guard on an `Auth`
+ * without MongoDB); the adapters hand it to the framework's error handler.
+ */
 export type GuardCheck = (ctx: AuthContext) => AuthError | null;
 
 /** Guard arguments are checked once, when the route is defined, never per request. */
@@ -76,19 +82,36 @@ function oneName(fn: string, value: unknown): readonly string[] {
 /**
  * The checks behind the adapters' `requireEntitlement` & co., so both frameworks share one
  * definition of each guard (and their argument errors). `fn` names the guard in those errors.
+ * The entitlement and team checks need the directory: on a context made by an `Auth` without
+ * MongoDB they throw the wiring error instead of refusing the customer.
  */
 export const guardChecks = {
   entitlement(fn: string, name: string): GuardCheck {
     const required = oneName(fn, name);
-    return (ctx) => entitlementError(ctx, required, 'one');
+    return (ctx) => {
+      assertDirectoryWired(ctx, fn);
+      return entitlementError(ctx, required, 'one');
+    };
   },
   anyEntitlement(fn: string, names: string[]): GuardCheck {
     const required = nameList(fn, names);
-    return (ctx) => entitlementError(ctx, required, 'any');
+    return (ctx) => {
+      assertDirectoryWired(ctx, fn);
+      return entitlementError(ctx, required, 'any');
+    };
   },
   allEntitlements(fn: string, names: string[]): GuardCheck {
     const required = nameList(fn, names);
-    return (ctx) => entitlementError(ctx, required, 'all');
+    return (ctx) => {
+      assertDirectoryWired(ctx, fn);
+      return entitlementError(ctx, required, 'all');
+    };
+  },
+  team(fn: string): GuardCheck {
+    return (ctx) => {
+      assertDirectoryWired(ctx, fn);
+      return teamError(ctx);
+    };
   },
   factors(fn: string, types: string[]): GuardCheck {
     const required = nameList(fn, types);

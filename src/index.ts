@@ -1,5 +1,5 @@
 export { createAuth, createAuthFromEnv } from './auth.js';
-export type { Auth, AuthResult, InvalidateTarget, RequestHeaders } from './auth-types.js';
+export type { Auth, AuthResult, AuthenticateRequestOptions, InvalidateTarget, RequestHeaders } from './auth-types.js';
 export type { AuthContext, Identity, DirectoryContext } from './auth-context.js';
 export type {
   AuthOptions,
@@ -35,6 +35,8 @@ export { RECOMMENDED_INDEXES, createRecommendedIndexes, type RecommendedIndex } 
 export {
   scopeFilter,
   scopeClause,
+  scopedUpdate,
+  scopedInsert,
   DEFAULT_SCOPE_FIELDS,
   attribution,
   teamError,
@@ -42,6 +44,7 @@ export {
   type ScopeIdForm,
   type ScopeFilterOptions,
   type ScopedFilter,
+  type ScopedUpdate,
   type Attribution,
   type ObjectIdAttribution,
   type AttributionOptions,

@@ -11,18 +11,57 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthError, guardChecks, type Auth, type AuthContext, type AuthResult, type GuardCheck, type RequestHeaders } from 'ayz-auth';
 
+/**
+ * Type switches a service sets by augmenting this module, e.g. to give `req.auth` up to another
+ * library (express-oauth2-jwt-bearer declares `req.auth` too):
+ *
+ * ```ts
+ * declare module 'ayz-auth/express' {
+ *   interface AyzAuthTypeOptions { requestAuth: false }
+ * }
+ * ```
+ *
+ * With `requestAuth: false`, `req.auth` is not declared by ayz-auth (it is still set at run
+ * time); read the context with `getAuth(req)` / `peekAuth(req)`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled in by services
+export interface AyzAuthTypeOptions {}
+
+/** `req.auth`, unless the service switched it off through `AyzAuthTypeOptions`. */
+export type RequestAuthProperty = AyzAuthTypeOptions extends { requestAuth: false }
+  ? {}
+  : {
+      /**
+       * The caller's context, set by `verifyAuth` / `verifyAuthOptional` (null for an anonymous
+       * request on an optional route). The guards never read it: they read what `verifyAuth`
+       * itself verified, so a value put here by other code is never trusted.
+       */
+      auth: AuthContext | null;
+    };
+
 declare module 'express-serve-static-core' {
-  interface Request {
+  interface Request extends RequestAuthProperty {
     /**
-     * The caller's context, set by `verifyAuth` / `verifyAuthOptional` (null for an anonymous
-     * request on an optional route). The guards never read it: they read what `verifyAuth`
-     * itself verified, so a value put here by other code is never trusted.
+     * A child logger bound to the caller's ids (never the token): pino-http's `req.log` when
+     * there is one, else the library's logger. Undefined until ayz-auth authenticated the request.
      */
-    auth: AuthContext | null;
-    /** A child logger bound to the caller's ids (never the token); set once authenticated. */
     authLog?: Logger;
   }
 }
+
+/** The body (and its type) of an error response, as the service wants it. */
+export interface AuthErrorResponse {
+  body: unknown;
+  /** Default `application/json; charset=utf-8`. A string body is sent as is, anything else as JSON. */
+  contentType?: string;
+}
+
+/**
+ * Builds the error responses of `verifyAuth` and of every guard after it (e.g. problem+json
+ * with a request id). Status, `WWW-Authenticate`, `Retry-After` and `Cache-Control: no-store`
+ * stay the library's.
+ */
+export type ErrorResponseBuilder = (error: AuthError, req: Request) => AuthErrorResponse;
 
 /** Response header carrying a renewed session JWT (an expired JWT of a live session). */
 export const REFRESHED_SESSION_JWT_HEADER = 'Stytch-Session-Jwt' as const;
@@ -33,6 +72,16 @@ export interface VerifyAuthOptions {
    * `Access-Control-Expose-Headers`) when the core hands one back. Default true.
    */
   exposeRefreshedSessionJwt?: boolean;
+  /**
+   * Shapes the body of every refusal on the request (this middleware's and the guards' after
+   * it). Default: JSON `{ error, message, ...details }`.
+   */
+  errorResponse?: ErrorResponseBuilder;
+  /**
+   * Write the context to `req.auth`. Default true. `false` leaves `req.auth` to another library
+   * (with the `AyzAuthTypeOptions` opt-out); read the context with `getAuth(req)`.
+   */
+  requestAuth?: boolean;
 }
 
 /**
@@ -40,6 +89,9 @@ export interface VerifyAuthOptions {
  * Absent: no ayz-auth middleware ran. Nothing outside this module can write here.
  */
 const verified = new WeakMap<object, AuthContext | null>();
+
+/** The service's `errorResponse` of the `verifyAuth` that ran on the request, for the guards after it. */
+const shapers = new WeakMap<object, ErrorResponseBuilder>();
 
 const AUTHORIZATION = 'authorization';
 
@@ -67,21 +119,44 @@ function requestHeaders(req: Request): RequestHeaders {
   return { ...req.headers, authorization: values };
 }
 
-/** Copies an `AuthError` onto the response: status, its headers, JSON `{ error, message, … }`. */
-function sendAuthError(res: Response, error: AuthError): void {
-  const json = JSON.stringify(error.body);
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Copies an `AuthError` onto the response: status, its headers, `Cache-Control: no-store`, and
+ * the body (JSON `{ error, message, … }`, or what the service's `errorResponse` builds).
+ * Throws only when the service's builder throws.
+ */
+function sendAuthError(req: Request, res: Response, error: AuthError): void {
+  const shape = shapers.get(req);
+  let payload: string;
+  let contentType = JSON_TYPE;
+  if (shape === undefined) {
+    payload = JSON.stringify(error.body);
+  } else {
+    const built = shape(error, req);
+    payload = typeof built.body === 'string' ? built.body : JSON.stringify(built.body);
+    if (built.contentType !== undefined) contentType = built.contentType;
+  }
   res.statusCode = error.status;
   const headers = error.headers;
   for (const name in headers) res.setHeader(name, headers[name] as string);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
   res.setHeader('Cache-Control', 'no-store');
-  res.end(json);
+  res.end(payload);
 }
 
-function refuse(error: unknown, res: Response, next: NextFunction): void {
-  if (error instanceof AuthError && !res.headersSent) sendAuthError(res, error);
-  else next(error);
+function refuse(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (!(error instanceof AuthError) || res.headersSent) {
+    next(error);
+    return;
+  }
+  try {
+    sendAuthError(req, res, error);
+  } catch (bug) {
+    // The service's errorResponse threw: its bug, for its error handler.
+    next(bug);
+  }
 }
 
 function exposeHeader(res: Response, header: string): void {
@@ -132,16 +207,29 @@ function replaceAuthLog(this: Request, value: Logger | undefined): void {
 
 const AUTH_LOG_PROPERTY: PropertyDescriptor = { get: lazyAuthLog, set: replaceAuthLog, configurable: true, enumerable: true };
 
-function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean): void {
+/** `req.auth`, written whether or not the service switched its type off. */
+function setRequestAuth(req: Request, ctx: AuthContext | null): void {
+  (req as { auth?: AuthContext | null }).auth = ctx;
+}
+
+function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean, assignAuth: boolean): void {
   const ctx = result.context;
   verified.set(req, ctx);
-  req.auth = ctx;
+  if (assignAuth) setRequestAuth(req, ctx);
   logBases.set(req, auth.logger);
   Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
     res.setHeader(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
+    // A response carrying a session credential must not be stored by any cache on the way.
+    res.setHeader('Cache-Control', 'no-store');
     exposeHeader(res, REFRESHED_SESSION_JWT_HEADER);
   }
+}
+
+/** The id a logger middleware (pino-http, express-request-id) gave the request, if any. */
+function requestIdOf(req: Request): string | number | undefined {
+  const id: unknown = (req as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 function assertAuth(auth: Auth, fn: string): void {
@@ -152,27 +240,35 @@ function assertAuth(auth: Auth, fn: string): void {
 
 function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions): RequestHandler {
   const exposeJwt = options.exposeRefreshedSessionJwt !== false;
+  const errorResponse = options.errorResponse;
+  const assignAuth = options.requestAuth !== false;
+  if (errorResponse !== undefined && typeof errorResponse !== 'function') {
+    throw new TypeError('ayz-auth: the errorResponse option must be a function (error, req) => { body, contentType? }');
+  }
   // Async so that Express 5 would see a rejection, but nothing here rejects: every failure is
   // answered or handed to next(), which Express 4 needs.
   return async function ayzVerifyAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
     // Whatever was there before is not ours: never trusted, never reused.
-    req.auth = null;
+    if (assignAuth) setRequestAuth(req, null);
     verified.delete(req);
+    if (errorResponse === undefined) shapers.delete(req);
+    else shapers.set(req, errorResponse);
     if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
     let result: AuthResult;
     try {
-      result = await auth.authenticateRequestWithResult(requestHeaders(req));
+      const requestId = requestIdOf(req);
+      result = await auth.authenticateRequestWithResult(requestHeaders(req), requestId === undefined ? undefined : { requestId });
     } catch (error) {
       if (optional && error instanceof AuthError && error.code === 'token_missing') {
         verified.set(req, null);
         next();
       } else {
-        refuse(error, res, next);
+        refuse(error, req, res, next);
       }
       return;
     }
     try {
-      accept(req, res, result, auth, exposeJwt);
+      accept(req, res, result, auth, exposeJwt, assignAuth);
     } catch (error) {
       // e.g. headers already sent by an earlier middleware: a bug of the service, not a 401.
       next(error);
@@ -199,10 +295,12 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
 
 /**
  * A guard for routes after `verifyAuth` / `verifyAuthOptional`: `check` sees only the context
- * ayz-auth itself verified (never `req.auth`) and its refusal is answered like every other.
- * An anonymous request of `verifyAuthOptional` is refused with 401 `token_missing`; a route
- * where no ayz-auth middleware ran is a wiring bug (`next(err)`), not the client's fault.
- * The built-in `require*` guards are made with it; so can a service's own.
+ * ayz-auth itself verified (never `req.auth`) and its refusal is answered like every other
+ * (with the `errorResponse` of that `verifyAuth`). An anonymous request of `verifyAuthOptional`
+ * is refused with 401 `token_missing`. A route where no ayz-auth middleware ran, or a check that
+ * throws (e.g. an entitlement guard on an `Auth` without MongoDB), is a wiring bug of the
+ * service: `next(err)`, not the client's fault. The built-in `require*` guards are made with
+ * it; so can a service's own.
  */
 export function createGuard(name: string, check: GuardCheck): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
@@ -211,9 +309,15 @@ export function createGuard(name: string, check: GuardCheck): RequestHandler {
       next(new Error(`ayz-auth: ${name} must run after verifyAuth(auth) or verifyAuthOptional(auth)`));
       return;
     }
-    const error = ctx === null ? new AuthError('token_missing') : check(ctx);
+    let error: AuthError | null;
+    try {
+      error = ctx === null ? new AuthError('token_missing') : check(ctx);
+    } catch (wiring) {
+      next(wiring);
+      return;
+    }
     if (error === null) next();
-    else sendAuthError(res, error);
+    else refuse(error, req, res, next);
   };
 }
 

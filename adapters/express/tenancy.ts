@@ -5,7 +5,7 @@
  * `req.auth`), and copy the core's `AuthError` onto the response.
  */
 import type { RequestHandler } from 'express';
-import { createRoleCheck, teamError, type RoleCheckOptions } from 'ayz-auth';
+import { createRoleCheck, guardChecks, type RoleCheckOptions } from 'ayz-auth';
 import { createGuard } from './index.js';
 
 /** Options of `requireRole` / `requireAnyRole`. */
@@ -14,9 +14,12 @@ export interface RoleGuardOptions {
   hierarchy?: RoleCheckOptions['hierarchy'];
 }
 
-/** 400 `team_required` unless the caller has a current team in its organization. After `verifyAuth`. */
+/**
+ * 400 `team_required` unless the caller has a current team in its organization. After
+ * `verifyAuth`; needs an `Auth` with MongoDB (without it: the wiring error, `next(err)`).
+ */
 export function requireTeam(): RequestHandler {
-  return createGuard('requireTeam', teamError);
+  return createGuard('requireTeam', guardChecks.team('requireTeam'));
 }
 
 /** 403 `role_missing` unless the session holds `role` (or, with a hierarchy, a higher role). */

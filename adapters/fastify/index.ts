@@ -3,8 +3,9 @@
  *
  * It decorates the instance with `verifyAuth` / `verifyAuthOptional` (async hooks, usable as
  * `onRequest` or `preHandler`) and guard factories. Every decision is the core's; a refusal
- * copies the `AuthError` onto the reply and returns it, so later hooks and the handler never
- * run. Anything that is not an `AuthError` is a bug and is thrown to Fastify's error handler.
+ * copies the `AuthError` onto the reply and returns it (or, with `errors: 'throw'`, throws it to
+ * the app's error handler), so later hooks and the handler never run. Anything that is not an
+ * `AuthError` is a bug and is thrown to Fastify's error handler.
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,8 +23,11 @@ declare module 'fastify' {
      * `verifyAuth` itself verified, so a value put here by other code is never trusted.
      */
     auth: AuthContext | null;
-    /** `request.log` bound to the caller's ids (never the token); null until authenticated. */
-    authLog: FastifyBaseLogger | null;
+    /**
+     * `request.log` bound to the caller's ids (never the token), so its lines carry Fastify's
+     * `reqId` too. Undefined until ayz-auth authenticated the request.
+     */
+    authLog: FastifyBaseLogger | undefined;
   }
   interface FastifyInstance {
     /** Authenticates the request: sets `request.auth`, or answers 401 / 403 / 503 JSON. */
@@ -44,6 +48,20 @@ declare module 'fastify' {
   }
 }
 
+/** The body (and its type) of an error response, as the service wants it. */
+export interface AuthErrorResponse {
+  body: unknown;
+  /** Default `application/json; charset=utf-8`. A string body is sent as is, anything else as JSON. */
+  contentType?: string;
+}
+
+/**
+ * Builds the error responses of `verifyAuth` and of every guard after it (e.g. problem+json
+ * with a request id). Status, `WWW-Authenticate`, `Retry-After` and `Cache-Control: no-store`
+ * stay the library's.
+ */
+export type ErrorResponseBuilder = (error: AuthError, request: FastifyRequest) => AuthErrorResponse;
+
 export interface AyzAuthPluginOptions {
   auth: Auth;
   /**
@@ -51,6 +69,18 @@ export interface AyzAuthPluginOptions {
    * `Access-Control-Expose-Headers`) when the core hands one back. Default true.
    */
   exposeRefreshedSessionJwt?: boolean;
+  /**
+   * `reply` (default): a refusal is answered by the hook. `throw`: the `AuthError` is thrown to
+   * the app's `setErrorHandler`, carrying `statusCode`, `code` and `headers`
+   * (`WWW-Authenticate` / `Retry-After`); those headers and `Cache-Control: no-store` are
+   * already on the reply.
+   */
+  errors?: 'reply' | 'throw';
+  /**
+   * Shapes the body of every refusal on the request (the hook's and the guards' after it).
+   * Default: JSON `{ error, message, ...details }`. Not with `errors: 'throw'`.
+   */
+  errorResponse?: ErrorResponseBuilder;
 }
 
 /** Response header carrying a renewed session JWT (an expired JWT of a live session). */
@@ -61,6 +91,17 @@ export const REFRESHED_SESSION_JWT_HEADER = 'Stytch-Session-Jwt' as const;
  * Absent: no ayz-auth hook ran. Nothing outside this module can write here.
  */
 const verified = new WeakMap<object, AuthContext | null>();
+
+/** How refusals are answered, per plugin registration. */
+interface Refusals {
+  readonly throwErrors: boolean;
+  readonly errorResponse: ErrorResponseBuilder | undefined;
+}
+
+const REPLY: Refusals = Object.freeze({ throwErrors: false, errorResponse: undefined });
+
+/** The `Refusals` of the registration whose hook verified the request, for the guards after it. */
+const refusalsOf = new WeakMap<object, Refusals>();
 
 const AUTHORIZATION = 'authorization';
 
@@ -87,14 +128,27 @@ function requestHeaders(request: FastifyRequest): RequestHeaders {
   return { ...request.headers, authorization: values };
 }
 
-/** Copies an `AuthError` onto the reply. The body is sent serialized, so no route schema reshapes it. */
-function sendAuthError(reply: FastifyReply, error: AuthError): FastifyReply {
-  return reply
-    .code(error.status)
-    .headers(error.headers)
-    .header('cache-control', 'no-store')
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(error.body));
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Copies an `AuthError` onto the reply: status, its headers, `Cache-Control: no-store`, and the
+ * body (JSON, or the service's `errorResponse`), sent serialized so no route schema reshapes it.
+ * With `errors: 'throw'`, sets the headers and throws the error to the app's error handler.
+ */
+function sendAuthError(request: FastifyRequest, reply: FastifyReply, error: AuthError): FastifyReply {
+  const refusals = refusalsOf.get(request) ?? REPLY;
+  reply.headers(error.headers).header('cache-control', 'no-store');
+  if (refusals.throwErrors) throw error;
+  let payload: string;
+  let contentType = JSON_TYPE;
+  if (refusals.errorResponse === undefined) {
+    payload = JSON.stringify(error.body);
+  } else {
+    const built = refusals.errorResponse(error, request);
+    payload = typeof built.body === 'string' ? built.body : JSON.stringify(built.body);
+    if (built.contentType !== undefined) contentType = built.contentType;
+  }
+  return reply.code(error.status).type(contentType).send(payload);
 }
 
 function exposeHeader(reply: FastifyReply, header: string): void {
@@ -121,28 +175,32 @@ function logBindings(ctx: AuthContext): Record<string, string | null> {
 }
 
 // `request.authLog` is made on first read: a pino child per request costs more than the rest of
-// a warm authentication, and most handlers never log.
+// a warm authentication, and most handlers never log. `null` records "set to nothing".
 const authLogs = new WeakMap<object, FastifyBaseLogger | null>();
 
 const AUTH_LOG_ACCESSOR = {
-  getter(this: FastifyRequest): FastifyBaseLogger | null {
+  getter(this: FastifyRequest): FastifyBaseLogger | undefined {
     const cached = authLogs.get(this);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached ?? undefined;
     const ctx = verified.get(this);
-    if (!ctx) return null;
+    if (!ctx) return undefined;
     const child = this.log.child(logBindings(ctx));
     authLogs.set(this, child);
     return child;
   },
-  setter(this: FastifyRequest, value: FastifyBaseLogger | null): void {
-    authLogs.set(this, value);
+  setter(this: FastifyRequest, value: FastifyBaseLogger | undefined): void {
+    authLogs.set(this, value ?? null);
   },
 };
 
+interface VerifySettings extends Refusals {
+  readonly auth: Auth;
+  readonly exposeJwt: boolean;
+}
+
 async function verify(
-  auth: Auth,
+  settings: VerifySettings,
   optional: boolean,
-  exposeJwt: boolean,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
@@ -150,22 +208,26 @@ async function verify(
   request.auth = null;
   verified.delete(request);
   authLogs.delete(request);
+  refusalsOf.set(request, settings);
   let result: AuthResult;
   try {
-    result = await auth.authenticateRequestWithResult(requestHeaders(request));
+    // Fastify's request id, so the library's log lines for this request carry its `reqId`.
+    result = await settings.auth.authenticateRequestWithResult(requestHeaders(request), { requestId: request.id });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     if (optional && error.code === 'token_missing') {
       verified.set(request, null);
       return undefined;
     }
-    return sendAuthError(reply, error);
+    return sendAuthError(request, reply, error);
   }
   const ctx = result.context;
   verified.set(request, ctx);
   request.auth = ctx;
-  if (exposeJwt && result.refreshedSessionJwt !== null) {
+  if (settings.exposeJwt && result.refreshedSessionJwt !== null) {
     reply.header(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
+    // A response carrying a session credential must not be stored by any cache on the way.
+    reply.header('cache-control', 'no-store');
     exposeHeader(reply, REFRESHED_SESSION_JWT_HEADER);
   }
   return undefined;
@@ -173,9 +235,11 @@ async function verify(
 
 /**
  * A hook for routes after `verifyAuth` / `verifyAuthOptional`: `check` sees only the context
- * ayz-auth itself verified (never `request.auth`) and its refusal is answered like every other.
- * An anonymous request of `verifyAuthOptional` is refused with 401 `token_missing`; a route
- * where no ayz-auth hook ran is a wiring bug (thrown), not the client's fault. The built-in
+ * ayz-auth itself verified (never `request.auth`) and its refusal is answered like every other
+ * (as the plugin's `errors` / `errorResponse` say). An anonymous request of
+ * `verifyAuthOptional` is refused with 401 `token_missing`. A route where no ayz-auth hook ran,
+ * or a check that throws (e.g. an entitlement guard on an `Auth` without MongoDB), is a wiring
+ * bug of the service (thrown to the error handler: 500), not the client's fault. The built-in
  * `require*` hooks are made with it; so can a service's own.
  */
 export function createGuard(name: string, check: GuardCheck): AuthHook {
@@ -183,7 +247,7 @@ export function createGuard(name: string, check: GuardCheck): AuthHook {
     const ctx = verified.get(request);
     if (ctx === undefined) throw new Error(`ayz-auth: ${name} must run after fastify.verifyAuth or fastify.verifyAuthOptional`);
     const error = ctx === null ? new AuthError('token_missing') : check(ctx);
-    return error === null ? undefined : sendAuthError(reply, error);
+    return error === null ? undefined : sendAuthError(request, reply, error);
   };
 }
 
@@ -240,11 +304,25 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   if (typeof auth !== 'object' || auth === null || typeof auth.authenticateRequestWithResult !== 'function') {
     throw new TypeError('ayz-auth: register the plugin with { auth: createAuth(...) }');
   }
-  const exposeJwt = options.exposeRefreshedSessionJwt !== false;
+  const errors = options.errors ?? 'reply';
+  if (errors !== 'reply' && errors !== 'throw') throw new TypeError("ayz-auth: the errors option must be 'reply' or 'throw'");
+  const errorResponse = options.errorResponse;
+  if (errorResponse !== undefined && typeof errorResponse !== 'function') {
+    throw new TypeError('ayz-auth: the errorResponse option must be a function (error, request) => { body, contentType? }');
+  }
+  if (errorResponse !== undefined && errors === 'throw') {
+    throw new TypeError("ayz-auth: errorResponse is not used with errors: 'throw' (shape the body in setErrorHandler)");
+  }
+  const settings: VerifySettings = Object.freeze({
+    auth,
+    exposeJwt: options.exposeRefreshedSessionJwt !== false,
+    throwErrors: errors === 'throw',
+    errorResponse,
+  });
 
-  // One pair of hooks per registration (they close over `auth`), none per request.
-  const verifyAuth: AuthHook = (request, reply) => verify(auth, false, exposeJwt, request, reply);
-  const verifyAuthOptional: AuthHook = (request, reply) => verify(auth, true, exposeJwt, request, reply);
+  // One pair of hooks per registration (they close over the settings), none per request.
+  const verifyAuth: AuthHook = (request, reply) => verify(settings, false, request, reply);
+  const verifyAuthOptional: AuthHook = (request, reply) => verify(settings, true, request, reply);
 
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);

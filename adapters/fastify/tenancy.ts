@@ -4,7 +4,7 @@
  * `verifyAuthOptional`, read only the context ayz-auth itself verified (through `createGuard`, never
  * `request.auth`), and copy the core's `AuthError` onto the reply.
  */
-import { createRoleCheck, teamError, type RoleCheckOptions } from 'ayz-auth';
+import { createRoleCheck, guardChecks, type RoleCheckOptions } from 'ayz-auth';
 import { createGuard, type AuthHook } from './index.js';
 
 /** Options of `requireRole` / `requireAnyRole`. */
@@ -13,9 +13,12 @@ export interface RoleGuardOptions {
   hierarchy?: RoleCheckOptions['hierarchy'];
 }
 
-/** 400 `team_required` unless the caller has a current team in its organization. After `verifyAuth`. */
+/**
+ * 400 `team_required` unless the caller has a current team in its organization. After
+ * `verifyAuth`; needs an `Auth` with MongoDB (without it: the wiring error, thrown → 500).
+ */
 export function requireTeam(): AuthHook {
-  return createGuard('requireTeam', teamError);
+  return createGuard('requireTeam', guardChecks.team('requireTeam'));
 }
 
 /** 403 `role_missing` unless the session holds `role` (or, with a hierarchy, a higher role). */

@@ -2,7 +2,7 @@
 'use strict';
 const express = require('express');
 const { createAuth, version } = require('ayz-auth');
-const { getAuth, requireEntitlement, verifyAuth } = require('ayz-auth/express');
+const { getAuth, requireClaims, verifyAuth } = require('ayz-auth/express');
 const { createTestIssuer } = require('ayz-auth/testing');
 
 async function main() {
@@ -13,7 +13,7 @@ async function main() {
   app.get('/me', verifyAuth(auth), (req, res) => {
     res.json({ memberId: req.auth.memberId, viaGetAuth: getAuth(req).memberId });
   });
-  app.get('/paid', verifyAuth(auth), requireEntitlement('foresight'), (_req, res) => res.json({ paid: true }));
+  app.get('/paid', verifyAuth(auth), requireClaims(['foresight']), (_req, res) => res.json({ paid: true }));
 
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve, reject) => {

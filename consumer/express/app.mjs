@@ -1,7 +1,7 @@
 // A consumer service in ESM JavaScript, against the installed ayz-auth.
 import express from 'express';
 import { createAuth, version } from 'ayz-auth';
-import { getAuth, requireEntitlement, verifyAuth } from 'ayz-auth/express';
+import { getAuth, requireClaims, verifyAuth } from 'ayz-auth/express';
 import { createTestIssuer } from 'ayz-auth/testing';
 
 const issuer = await createTestIssuer();
@@ -11,7 +11,7 @@ const app = express();
 app.get('/me', verifyAuth(auth), (req, res) => {
   res.json({ memberId: req.auth.memberId, viaGetAuth: getAuth(req).memberId });
 });
-app.get('/paid', verifyAuth(auth), requireEntitlement('foresight'), (_req, res) => res.json({ paid: true }));
+app.get('/paid', verifyAuth(auth), requireClaims(['foresight']), (_req, res) => res.json({ paid: true }));
 
 const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createAuth, version, type AuthContext } from 'ayz-auth';
-import { getAuth, requireEntitlement, verifyAuth } from 'ayz-auth/express';
+import { getAuth, requireClaims, verifyAuth } from 'ayz-auth/express';
 import { createTestIssuer } from 'ayz-auth/testing';
 
 async function main(): Promise<void> {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     req.authLog?.debug('consumer route');
     res.json({ memberId: ctx?.memberId ?? null, viaGetAuth, unchecked });
   });
-  app.get('/paid', verifyAuth(auth), requireEntitlement('foresight'), (_req, res) => {
+  app.get('/paid', verifyAuth(auth), requireClaims(['foresight']), (_req, res) => {
     res.json({ paid: true });
   });
 

@@ -22,7 +22,7 @@ async function main() {
     memberId: request.auth.memberId,
     viaGetAuth: getAuth(request).memberId,
   }));
-  app.get('/paid', { preHandler: [app.verifyAuth, app.requireEntitlement('foresight')] }, async () => ({ paid: true }));
+  app.get('/paid', { preHandler: [app.verifyAuth, app.requireClaims(['foresight'])] }, async () => ({ paid: true }));
 
   await app.listen({ port: 0, host: '127.0.0.1' });
   const token = issuer.sessionJwt({ memberId: 'member-test-consumer', organizationId: 'organization-test-consumer' });

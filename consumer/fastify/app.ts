@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     request.authLog?.debug('consumer route');
     return { memberId: ctx?.memberId ?? null, viaGetAuth, unchecked };
   });
-  app.get('/paid', { preHandler: [app.verifyAuth, app.requireEntitlement('foresight')] }, async () => ({ paid: true }));
+  app.get('/paid', { preHandler: [app.verifyAuth, app.requireClaims(['foresight'])] }, async () => ({ paid: true }));
 
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

@@ -1,15 +1,44 @@
 import { AuthConfigError } from '../errors.js';
+import { mongoUriProblem } from './mongo-uri.js';
 import type { AuthOptions } from './options.js';
 import { LOG_LEVELS } from './resolve-options.js';
+import { urlProblem } from './url-policy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A WARN about the environment, logged once on the created `Auth`'s logger. Names, never values. */
+export interface EnvWarning {
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export interface EnvOptions {
+  readonly options: AuthOptions;
+  readonly warnings: readonly EnvWarning[];
+  /**
+   * Which variable gave each option (`'mongo.uri' → 'MONGODB_URI'`), so an error found later,
+   * while resolving the options, names what the operator actually set.
+   */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** The Python library's names for the MongoDB settings, read as aliases of ours. */
+const PYTHON_ALIASES = [
+  { legacy: 'STYTCH_MONGODB_URI', current: 'MONGODB_URI' },
+  { legacy: 'STYTCH_MONGODB_DB', current: 'MONGODB_DB' },
+] as const;
+
+/** The Python library's Redis cache settings; this library has no Redis cache. */
+const PYTHON_REDIS = /^STYTCH_(REDIS_[A-Z0-9_]+|CACHE_PREFIX)$/;
 
 /**
  * Reads the variables of the spec's configuration table. Every bad variable is reported at
  * once, by its name. Nothing else in the environment (notably `CI`) changes behaviour.
  */
-export function optionsFromEnv(env: Env): AuthOptions {
+export function optionsFromEnv(env: Env): EnvOptions {
   const issues: { path: string; message: string }[] = [];
+  const warnings: EnvWarning[] = [];
+  const sources: Record<string, string> = {};
   const get = (name: string): string | undefined => {
     const v = env[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
@@ -24,48 +53,141 @@ export function optionsFromEnv(env: Env): AuthOptions {
     }
     return n;
   };
+  /** Our name, else the Python library's (with a WARN); ours wins when both are set. */
+  const aliased = (alias: (typeof PYTHON_ALIASES)[number]): { name: string; value: string } | undefined => {
+    const current = get(alias.current);
+    const legacy = get(alias.legacy);
+    if (legacy !== undefined) {
+      warnings.push({
+        message:
+          current !== undefined
+            ? `${alias.legacy} and ${alias.current} are both set: ${alias.current} wins and ${alias.legacy} (the Python ayz-auth name) is ignored; remove it`
+            : `${alias.legacy} is the Python ayz-auth name: it is read as ${alias.current}; rename it to ${alias.current}`,
+        fields: { variable: alias.legacy, replacement: alias.current },
+      });
+    }
+    if (current !== undefined) return { name: alias.current, value: current };
+    return legacy === undefined ? undefined : { name: alias.legacy, value: legacy };
+  };
 
   const projectId = get('STYTCH_PROJECT_ID');
   if (projectId === undefined) issues.push({ path: 'STYTCH_PROJECT_ID', message: 'is required' });
   else if (!/^project-(test|live)-[A-Za-z0-9-]{1,100}$/.test(projectId))
     issues.push({ path: 'STYTCH_PROJECT_ID', message: 'must look like project-test-… or project-live-…' });
+  sources['stytch.projectId'] = 'STYTCH_PROJECT_ID';
 
   const envName = get('STYTCH_ENVIRONMENT') !== undefined ? 'STYTCH_ENVIRONMENT' : 'STYTCH_ENV';
-  const environment = get(envName)?.toLowerCase();
-  if (environment !== undefined && environment !== 'test' && environment !== 'live')
-    issues.push({ path: envName, message: `must be 'test' or 'live', got '${environment}'` });
+  const rawEnvironment = get(envName);
+  const environment = rawEnvironment?.toLowerCase();
+  if (rawEnvironment !== undefined && environment !== 'test' && environment !== 'live') {
+    // The Python library took any other value as the Stytch base URL.
+    issues.push(
+      /^[a-z][a-z0-9+.-]*:\/\/|\./i.test(rawEnvironment)
+        ? { path: envName, message: "looks like a base URL: set 'test' or 'live' here and put the URL in STYTCH_BASE_URL" }
+        : { path: envName, message: `must be 'test' or 'live', got '${rawEnvironment}'` },
+    );
+  }
+  sources['stytch.environment'] = envName;
+  sources['stytch.secret'] = 'STYTCH_SECRET';
 
-  const uri = get('MONGODB_URI');
-  if (uri !== undefined && !/^mongodb(\+srv)?:\/\//.test(uri))
-    issues.push({ path: 'MONGODB_URI', message: 'must start with mongodb:// or mongodb+srv://' });
-  const dbName = get('MONGODB_DB');
+  const uri = aliased(PYTHON_ALIASES[0]);
+  if (uri !== undefined) {
+    sources['mongo.uri'] = uri.name;
+    if (!/^mongodb(\+srv)?:\/\//.test(uri.value)) {
+      issues.push({ path: uri.name, message: 'must start with mongodb:// or mongodb+srv://' });
+    } else {
+      const problem = mongoUriProblem(uri.value);
+      if (problem !== null) issues.push({ path: uri.name, message: problem.message });
+    }
+  }
+  const dbName = aliased(PYTHON_ALIASES[1]);
+  if (dbName !== undefined) sources['mongo.dbName'] = dbName.name;
+
+  const redis = Object.keys(env)
+    .filter((name) => PYTHON_REDIS.test(name) && get(name) !== undefined)
+    .sort();
+  if (redis.length > 0) {
+    warnings.push({
+      message: `${redis.join(', ')} ${redis.length === 1 ? 'is' : 'are'} not used: this library has no Redis cache (verified tokens and the directory are cached in the process memory, see tokenCache and context options); remove ${redis.length === 1 ? 'it' : 'them'}`,
+      fields: { variables: redis },
+    });
+  }
 
   const cacheTtlSec = num('STYTCH_CACHE_TTL', { min: 0, integer: true });
+  sources['remote.cacheTtlSec'] = 'STYTCH_CACHE_TTL';
   const timeoutSec = num('STYTCH_REQUEST_TIMEOUT', { min: 0.001, integer: false });
+  sources['remote.timeoutMs'] = 'STYTCH_REQUEST_TIMEOUT';
 
   const level = get('STYTCH_LOG_LEVEL')?.toLowerCase();
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level))
     issues.push({ path: 'STYTCH_LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
+  sources['logLevel'] = 'STYTCH_LOG_LEVEL';
 
   const baseUrl = get('STYTCH_BASE_URL');
-  if (baseUrl !== undefined && !/^https?:\/\/[^\s]+$/i.test(baseUrl))
-    issues.push({ path: 'STYTCH_BASE_URL', message: 'must be an http(s) URL' });
+  if (baseUrl !== undefined) {
+    const problem = urlProblem(baseUrl);
+    if (problem !== null) issues.push({ path: 'STYTCH_BASE_URL', message: problem });
+  }
+  sources['stytch.baseUrl'] = 'STYTCH_BASE_URL';
 
   if (issues.length > 0) throw new AuthConfigError(issues);
 
   const secret = get('STYTCH_SECRET');
-  return {
+  const remote = {
+    ...(cacheTtlSec !== undefined ? { cacheTtlSec } : {}),
+    ...(timeoutSec !== undefined ? { timeoutMs: Math.round(timeoutSec * 1000) } : {}),
+  };
+  const options: AuthOptions = {
     stytch: {
       projectId: projectId as string,
       ...(environment ? { environment: environment as 'test' | 'live' } : {}),
       ...(secret ? { secret } : {}),
       ...(baseUrl ? { baseUrl } : {}),
     },
-    ...(uri ? { mongo: { uri, ...(dbName ? { dbName } : {}) } } : {}),
+    ...(uri ? { mongo: { uri: uri.value, ...(dbName ? { dbName: dbName.value } : {}) } } : {}),
     ...(level ? { logLevel: level } : {}),
-    ...(cacheTtlSec !== undefined ? { remote: { cacheTtlSec } } : {}),
-    ...(timeoutSec !== undefined
-      ? { remote: { ...(cacheTtlSec !== undefined ? { cacheTtlSec } : {}), timeoutMs: Math.round(timeoutSec * 1000) } }
-      : {}),
+    ...(Object.keys(remote).length > 0 ? { remote } : {}),
   };
+  return { options, warnings, sources };
+}
+
+/** Top-level options whose fields `createAuthFromEnv` merges with the environment's (the others are replaced). */
+const MERGED_OPTIONS = new Set<string>(['stytch', 'remote']);
+
+/** The environment's options with `overrides` on top: `stytch` and `remote` field by field, the rest replaced. */
+export function mergeOverrides(fromEnv: AuthOptions, overrides: Partial<AuthOptions>): AuthOptions {
+  return {
+    ...fromEnv,
+    ...overrides,
+    stytch: { ...fromEnv.stytch, ...overrides.stytch },
+    ...(fromEnv.remote || overrides.remote ? { remote: { ...fromEnv.remote, ...overrides.remote } } : {}),
+  };
+}
+
+/** Whether `overrides` decides the option at `path` (so an error there is the code's, not the environment's). */
+function overridden(path: string, overrides: Partial<AuthOptions>): boolean {
+  const [top, field] = path.split('.') as [string, string | undefined];
+  const value = (overrides as Record<string, unknown>)[top];
+  if (value === undefined) return false;
+  if (!MERGED_OPTIONS.has(top) || field === undefined) return true;
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[field] !== undefined;
+}
+
+/**
+ * An `AuthConfigError` raised on the merged options, with each option path that came from the
+ * environment replaced by its variable (`mongo.dbName` → `MONGODB_DB`). Other errors pass.
+ */
+export function withVariableNames(error: unknown, sources: Readonly<Record<string, string>>, overrides: Partial<AuthOptions>): unknown {
+  if (!(error instanceof AuthConfigError)) return error;
+  let renamed = false;
+  const issues = error.issues.map((issue) => {
+    for (const [path, variable] of Object.entries(sources)) {
+      if ((issue.path === path || issue.path.startsWith(`${path}.`)) && !overridden(path, overrides)) {
+        renamed = true;
+        return { path: variable, message: issue.message };
+      }
+    }
+    return issue;
+  });
+  return renamed ? new AuthConfigError(issues) : error;
 }

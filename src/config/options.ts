@@ -1,6 +1,8 @@
 import type { Db, MongoClientOptions } from 'mongodb';
-import type { Logger } from 'pino';
+import type { AuthLogger } from '../logger.js';
 import type { ProvisioningOptions } from '../provisioning/provisioning-options.js';
+
+export type { AuthLogger, AuthLogFn } from '../logger.js';
 
 export type StytchEnvironment = 'test' | 'live';
 
@@ -55,8 +57,20 @@ export interface RemoteOptions {
   cacheTtlSec?: number;
   /** Per-attempt timeout of a call to Stytch, in ms. Default 10000. */
   timeoutMs?: number;
-  /** Extra attempts after a 5xx, 429 or network error. Default 2. */
+  /** Extra attempts after a 5xx or network error (a 429 is never retried). Default 2. */
   retries?: number;
+  /**
+   * Seconds a rejection by Stytch (unknown, expired or revoked session) is remembered, by token
+   * hash, so the same bad token costs one call per window. Default 30; 0 disables.
+   */
+  negativeCacheTtlSec?: number;
+  /** Calls to Stytch in flight at once per `Auth`; beyond it, 503 `stytch_unavailable` at once. Default 32. */
+  maxInFlight?: number;
+  /**
+   * Check opaque session tokens with Stytch. `false` refuses them (401 `token_unsupported`)
+   * while expired session JWTs are still renewed with the secret. Default true.
+   */
+  acceptOpaqueTokens?: boolean;
 }
 
 export interface TokenCacheOptions {
@@ -79,14 +93,23 @@ export interface ContextOptions {
   writeBackTeam?: boolean;
   /** MongoDB failing: `fail` → 503 `context_unavailable` (default); `degrade` → null fields + WARN. */
   onUnavailable?: ContextUnavailableMode;
+  /**
+   * Treat a current team the user has no active `user_team_memberships` row for as stale
+   * (replaced, or null). Default false (Python parity); recommended, and the default in 1.0.
+   */
+  requireTeamMembership?: boolean;
 }
 
 export interface AuthOptions {
   stytch: StytchOptions;
   /** Enables the MongoDB context. Without it the library authenticates only. */
   mongo?: MongoOptions;
-  /** A pino logger; the library logs through a child `{ lib: 'ayz-auth' }`. */
-  logger?: Logger;
+  /**
+   * The service's logger: a pino `Logger`, Fastify's `app.log`, pino-http's `req.log` (any
+   * `AuthLogger`). The library logs through a child `{ lib: 'ayz-auth' }`; with a pino logger,
+   * lines written while a request is authenticated carry its `reqId`.
+   */
+  logger?: AuthLogger;
   /** Level of the default logger when no `logger` is given. Default `info`. */
   logLevel?: string;
   jwt?: JwtOptions;

@@ -1,7 +1,10 @@
 import type { Db } from 'mongodb';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AuthConfigError } from '../errors.js';
+import type { AuthLogger } from '../logger.js';
+import { configIssues } from './config-issues.js';
+import { mongoUriProblem } from './mongo-uri.js';
+import { urlProblem } from './url-policy.js';
 import type { AuthOptions, ContextUnavailableMode, JwksKeysSource, StytchEnvironment } from './options.js';
 import {
   provisioningOptionsSchema,
@@ -25,7 +28,7 @@ export interface ResolvedOptions {
     | { readonly kind: 'uri'; readonly uri: string; readonly dbName: string; readonly clientOptions: Record<string, unknown> }
     | { readonly kind: 'db'; readonly db: Db }
     | null;
-  readonly logger: Logger | null;
+  readonly logger: AuthLogger | null;
   readonly logLevel: string;
   readonly jwt: { readonly clockToleranceSec: number; readonly maxTokenAgeSec: number | null };
   readonly jwks: {
@@ -37,7 +40,14 @@ export interface ResolvedOptions {
     readonly maxAgeMs: number;
     readonly staleIfErrorMs: number;
   };
-  readonly remote: { readonly cacheTtlSec: number; readonly timeoutMs: number; readonly retries: number };
+  readonly remote: {
+    readonly cacheTtlSec: number;
+    readonly timeoutMs: number;
+    readonly retries: number;
+    readonly negativeCacheTtlSec: number;
+    readonly maxInFlight: number;
+    readonly acceptOpaqueTokens: boolean;
+  };
   readonly tokenCache: { readonly max: number };
   readonly context: {
     readonly directoryTtlSec: number;
@@ -46,6 +56,7 @@ export interface ResolvedOptions {
     readonly teamTtlSec: number;
     readonly writeBackTeam: boolean;
     readonly onUnavailable: ContextUnavailableMode;
+    readonly requireTeamMembership: boolean;
   };
   /** Null when provisioning is off (the default). */
   readonly provisioning: ResolvedProvisioningOptions | null;
@@ -61,42 +72,59 @@ const millis = (min: number, max: number) => z.number().int().min(min).max(max);
 
 const isDb = (v: unknown): v is Db =>
   typeof v === 'object' && v !== null && typeof (v as { collection?: unknown }).collection === 'function';
-const isLogger = (v: unknown): v is Logger =>
+const isLogger = (v: unknown): v is AuthLogger =>
   typeof v === 'object' &&
   v !== null &&
   ['child', 'info', 'warn', 'error', 'debug'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function');
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+/** https, or http to a loopback host: see `urlProblem`. */
+const stytchUrl = z.string().superRefine((url, ctx) => {
+  const problem = urlProblem(url);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+// Every object is strict: a misspelled key (`maxTokenAge`, `writeback`, `secrt`) would
+// otherwise start the service with the control its author meant to set left off.
+// `mongo.clientOptions` stays a free record: the driver's options, which the driver checks.
+const mongoSchema = z
+  .strictObject({
+    uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+    dbName: z.string().min(1).max(63).regex(/^[^/\\. "$*<>:|?]+$/, 'is not a valid database name').optional(),
+    clientOptions: z.record(z.string(), z.unknown()).optional(),
+    db: z.custom<Db>(isDb, 'must be a mongodb Db').optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.db !== undefined) {
+      for (const key of ['uri', 'dbName', 'clientOptions'] as const) {
+        if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be combined with mongo.db' });
+      }
+      return;
+    }
+    if (m.uri === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['uri'], message: 'is required (or pass a mongodb Db as mongo.db)' });
+      return;
+    }
+    const problem = mongoUriProblem(m.uri, m.clientOptions);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: [problem.target], message: problem.message });
+  });
 
 const schema = z
-  .object({
-    stytch: z.object({
+  .strictObject({
+    stytch: z.strictObject({
       projectId: z.string().regex(PROJECT_ID, 'must look like project-test-… or project-live-…'),
-      environment: z.enum(['test', 'live']).optional(),
+      environment: z.enum(['test', 'live'], "must be 'test' or 'live' (a base URL goes in stytch.baseUrl)").optional(),
       secret: z.string().min(1, 'must not be empty').optional(),
-      baseUrl: httpUrl.optional(),
+      baseUrl: stytchUrl.optional(),
     }),
-    mongo: z
-      .union([
-        z.object({
-          uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
-          dbName: z.string().min(1).max(63).regex(/^[^/\\. "$*<>:|?]+$/, 'is not a valid database name').optional(),
-          clientOptions: z.record(z.string(), z.unknown()).optional(),
-        }),
-        z.object({ db: z.custom<Db>(isDb, 'must be a mongodb Db') }),
-      ])
-      .optional(),
-    logger: z.custom<Logger>(isLogger, 'must be a pino logger').optional(),
+    mongo: mongoSchema.optional(),
+    logger: z.custom<AuthLogger>(isLogger, 'must be a logger with child, debug, info, warn and error (pino, Fastify app.log)').optional(),
     logLevel: z.enum(LOG_LEVELS).optional(),
     jwt: z
-      .object({ clockToleranceSec: seconds(300).optional(), maxTokenAgeSec: seconds(31_536_000).gt(0).optional() })
+      .strictObject({ clockToleranceSec: seconds(300).optional(), maxTokenAgeSec: seconds(31_536_000).gt(0).optional() })
       .optional(),
     jwks: z
-      .object({
-        url: httpUrl.optional(),
+      .strictObject({
+        url: stytchUrl.optional(),
         keys: z
           .custom<JwksKeysSource>(
             (v) =>
@@ -112,21 +140,25 @@ const schema = z
       })
       .optional(),
     remote: z
-      .object({
+      .strictObject({
         cacheTtlSec: seconds(86_400).optional(),
         timeoutMs: millis(1, 120_000).optional(),
         retries: z.number().int().min(0).max(5).optional(),
+        negativeCacheTtlSec: seconds(3_600).optional(),
+        maxInFlight: z.number().int().min(1).max(10_000).optional(),
+        acceptOpaqueTokens: z.boolean().optional(),
       })
       .optional(),
-    tokenCache: z.object({ max: z.number().int().min(0).max(10_000_000).optional() }).optional(),
+    tokenCache: z.strictObject({ max: z.number().int().min(0).max(10_000_000).optional() }).optional(),
     context: z
-      .object({
+      .strictObject({
         directoryTtlSec: seconds(86_400).optional(),
         directoryMax: z.number().int().min(1).max(10_000_000).optional(),
         cacheTeam: z.boolean().optional(),
         teamTtlSec: seconds(86_400).optional(),
         writeBackTeam: z.boolean().optional(),
         onUnavailable: z.enum(['fail', 'degrade']).optional(),
+        requireTeamMembership: z.boolean().optional(),
       })
       .optional(),
     provisioning: provisioningOptionsSchema.optional(),
@@ -156,16 +188,9 @@ export function databaseNameFromUri(uri: string): string {
   }
 }
 
-function zodIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(options)',
-    message: issue.message,
-  }));
-}
-
 export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const parsed = schema.safeParse(options);
-  if (!parsed.success) throw new AuthConfigError(zodIssues(parsed.error));
+  if (!parsed.success) throw new AuthConfigError(configIssues(schema, parsed.error));
   const o = parsed.data;
 
   const projectId = o.stytch.projectId;
@@ -181,15 +206,15 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (o.stytch.baseUrl) issuers.push(apiBaseUrl);
 
   let mongo: ResolvedOptions['mongo'] = null;
-  if (o.mongo && 'uri' in o.mongo) {
+  if (o.mongo?.db !== undefined) {
+    mongo = { kind: 'db', db: o.mongo.db };
+  } else if (o.mongo?.uri !== undefined) {
     mongo = {
       kind: 'uri',
       uri: o.mongo.uri,
       dbName: o.mongo.dbName ?? databaseNameFromUri(o.mongo.uri),
       clientOptions: o.mongo.clientOptions ?? {},
     };
-  } else if (o.mongo) {
-    mongo = { kind: 'db', db: o.mongo.db };
   }
 
   return {
@@ -210,6 +235,9 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       cacheTtlSec: o.remote?.cacheTtlSec ?? 300,
       timeoutMs: o.remote?.timeoutMs ?? 10_000,
       retries: o.remote?.retries ?? 2,
+      negativeCacheTtlSec: o.remote?.negativeCacheTtlSec ?? 30,
+      maxInFlight: o.remote?.maxInFlight ?? 32,
+      acceptOpaqueTokens: o.remote?.acceptOpaqueTokens ?? true,
     },
     tokenCache: { max: o.tokenCache?.max ?? 10_000 },
     context: {
@@ -219,6 +247,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       teamTtlSec: o.context?.teamTtlSec ?? 30,
       writeBackTeam: o.context?.writeBackTeam ?? true,
       onUnavailable: o.context?.onUnavailable ?? 'fail',
+      requireTeamMembership: o.context?.requireTeamMembership ?? false,
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
   };

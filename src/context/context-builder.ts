@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { EMPTY_DIRECTORY_CONTEXT, type DirectoryContext, type Identity } from '../auth-context.js';
 import type { ResolvedOptions } from '../config/resolve-options.js';
@@ -7,6 +6,8 @@ import { AuthError } from '../errors.js';
 import { Provisioner } from '../provisioning/provisioner.js';
 import type { ResolvedProvisioningOptions } from '../provisioning/provisioning-options.js';
 import { lookupDirectory, type DirectoryEntry } from './directory-lookup.js';
+import type { DbSource } from './mongo-connection.js';
+import type { PendingWork } from './pending-work.js';
 import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution.js';
 
 type ContextSettings = ResolvedOptions['context'];
@@ -100,13 +101,18 @@ export class ContextBuilder {
   /** Opt-in provisioning; null (the default) keeps the builder read-only apart from the team write-back. */
   readonly provisioner: Provisioner | null;
 
+  /**
+   * `dbs` hands out the database per operation (a client that failed its first connect is
+   * replaced, see `MongoConnection`); `work` tracks provisioning's background writes.
+   */
   constructor(
-    private readonly db: Db,
+    private readonly dbs: DbSource,
     private readonly settings: ContextSettings,
     private readonly logger: Logger,
     provisioning: ResolvedProvisioningOptions | null = null,
+    work: PendingWork | null = null,
   ) {
-    this.provisioner = provisioning ? new Provisioner(db, provisioning, logger, settings.directoryMax) : null;
+    this.provisioner = provisioning ? new Provisioner(dbs, provisioning, logger, settings.directoryMax, work) : null;
     this.directory = new SingleFlightCache(settings.directoryMax, settings.directoryTtlSec);
     this.teams = new SingleFlightCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
   }
@@ -129,7 +135,8 @@ export class ContextBuilder {
 
   /** Round trip 1; with provisioning on, a member without a user for the org is provisioned first. */
   private async loadDirectory(identity: Identity): Promise<DirectoryEntry> {
-    const lookup = () => lookupDirectory(this.db, identity.memberId, identity.stytchOrgId, this.logger);
+    const db = await this.dbs.db();
+    const lookup = () => lookupDirectory(db, identity.memberId, identity.stytchOrgId, this.logger);
     const found = await lookup();
     return this.provisioner ? this.provisioner.afterLookup(identity, found, lookup) : found;
   }
@@ -151,14 +158,15 @@ export class ContextBuilder {
 
     let team: TeamChoice;
     try {
-      team = await this.teams.get(key, () =>
+      team = await this.teams.get(key, async () =>
         validateCurrentTeam({
-          db: this.db,
+          db: await this.dbs.db(),
           stytchMemberId: memberId,
           stytchOrgId,
           organization,
           user,
           writeBack: this.settings.writeBackTeam,
+          requireTeamMembership: this.settings.requireTeamMembership,
           logger: this.logger,
         }),
       );

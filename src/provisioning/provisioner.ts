@@ -16,10 +16,12 @@
  * failure (503 `context_unavailable`, or the `degrade` mode).
  */
 import { LRUCache } from 'lru-cache';
-import { ObjectId, type Db } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth-context.js';
 import type { DirectoryEntry } from '../context/directory-lookup.js';
+import type { DbSource } from '../context/mongo-connection.js';
+import { PendingWork } from '../context/pending-work.js';
 import { provisionResolved, type ProvisionResult } from './provision-member.js';
 import { hasUniqueIndex, MEMBERSHIP_UNIQUE_INDEX, ORGANIZATION_UNIQUE_INDEX } from './provisioning-indexes.js';
 import type { ResolvedProvisioningOptions } from './provisioning-options.js';
@@ -29,15 +31,18 @@ const SEP = '\u0000';
 
 export class Provisioner {
   private readonly recentLogins: LRUCache<string, true> | null;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending: PendingWork;
   private indexCheck: Promise<void> | null = null;
 
+  /** `work`: where the background writes are tracked (the `Auth`'s, so `close()` waits for them). */
   constructor(
-    private readonly db: Db,
+    private readonly dbs: DbSource,
     readonly options: ResolvedProvisioningOptions,
     private readonly logger: Logger,
     cacheMax = 10_000,
+    work: PendingWork | null = null,
   ) {
+    this.pending = work ?? new PendingWork();
     this.recentLogins =
       options.lastLoginTtlSec > 0 ? new LRUCache<string, true>({ max: cacheMax, ttl: options.lastLoginTtlSec * 1000 }) : null;
   }
@@ -64,8 +69,8 @@ export class Provisioner {
     return relookup();
   }
 
-  provision(identity: Identity): Promise<ProvisionResult> {
-    return provisionResolved(this.db, identity, this.options, this.logger);
+  async provision(identity: Identity): Promise<ProvisionResult> {
+    return provisionResolved(await this.dbs.db(), identity, this.options, this.logger);
   }
 
   /**
@@ -80,14 +85,16 @@ export class Provisioner {
     this.recentLogins?.set(key, true);
     const now = new Date();
     const cutoff = new Date(now.getTime() - this.options.lastLoginTtlSec * 1000);
-    const task = this.db
-      .collection('users')
-      .updateOne(
-        {
-          _id: ObjectId.createFromHexString(userHex),
-          $or: [{ last_login_at: { $not: { $type: 'date' } } }, { last_login_at: { $lte: cutoff } }],
-        },
-        { $set: { last_login_at: now } },
+    const task = this.dbs
+      .db()
+      .then((db) =>
+        db.collection('users').updateOne(
+          {
+            _id: ObjectId.createFromHexString(userHex),
+            $or: [{ last_login_at: { $not: { $type: 'date' } } }, { last_login_at: { $lte: cutoff } }],
+          },
+          { $set: { last_login_at: now } },
+        ),
       )
       .then(
         () => undefined,
@@ -99,21 +106,21 @@ export class Provisioner {
           );
         },
       );
-    this.pending.add(task);
-    void task.finally(() => this.pending.delete(task));
+    this.pending.track(task);
   }
 
   /** Resolves when every background `last_login_at` write has settled (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  idle(): Promise<void> {
+    return this.pending.idle();
   }
 
   private checkIndexesOnce(): void {
     if (!this.options.checkIndexes || this.indexCheck) return;
     const wanted = this.options.createOrganizations ? [MEMBERSHIP_UNIQUE_INDEX, ORGANIZATION_UNIQUE_INDEX] : [MEMBERSHIP_UNIQUE_INDEX];
     this.indexCheck = (async () => {
+      const db = await this.dbs.db();
       for (const index of wanted) {
-        if (!(await hasUniqueIndex(this.db, index))) {
+        if (!(await hasUniqueIndex(db, index))) {
           this.logger.error(
             { collection: index.collection, index: index.name, keys: index.keys },
             `Provisioning needs the unique index ${index.name} on ${index.collection}; without it concurrent first requests can create duplicates. Run createProvisioningIndexes(db).`,

@@ -43,12 +43,12 @@ export interface ResolvedProvisioningOptions {
 
 export const DEFAULT_LAST_LOGIN_TTL_SEC = 3600;
 
-/** The zod schema of `AuthOptions.provisioning`, for `resolveOptions`. */
-export const provisioningOptionsSchema = z.object({
+/** The zod schema of `AuthOptions.provisioning`, for `resolveOptions`. Strict: a misspelled key is refused. */
+export const provisioningOptionsSchema = z.strictObject({
   enabled: z.boolean(),
   createOrganizations: z.boolean().optional(),
   organizationDefaults: z
-    .object({
+    .strictObject({
       entitlements: z.array(z.string().min(1)).optional(),
       subscriptionTier: z.string().min(1).optional(),
       subscriptionLimits: z.record(z.string(), z.number().finite()).optional(),

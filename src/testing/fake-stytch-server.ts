@@ -44,6 +44,16 @@ export interface RequestCounters {
   readonly other: number;
 }
 
+/** Concurrency of `POST /v1/b2b/sessions/authenticate`, as the server saw it. */
+export interface AuthenticateConcurrency {
+  /** Calls received and not yet answered (held calls included). */
+  readonly inFlight: number;
+  /** The most calls ever in flight at once since the start or the last `resetCounters()`. */
+  readonly maxInFlight: number;
+  /** Calls waiting for `releaseAuthenticate()`. */
+  readonly held: number;
+}
+
 export interface AuthenticateRequestBody {
   session_token?: unknown;
   session_jwt?: unknown;
@@ -83,6 +93,10 @@ export class FakeStytchServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly failures: PendingFailure[] = [];
+  private readonly concurrency = { inFlight: 0, maxInFlight: 0 };
+  // Held calls wait on these; null when calls are answered at once.
+  private held: (() => void)[] | null = null;
+  private readonly heldWaiters: { count: number; resolve: () => void }[] = [];
   private jwksMode: JwksMode = 'ok';
   private slowMs: number;
   private closing: Promise<void> | undefined;
@@ -126,6 +140,33 @@ export class FakeStytchServer {
     this.counters.jwks = 0;
     this.counters.authenticate = 0;
     this.counters.other = 0;
+    this.concurrency.maxInFlight = this.concurrency.inFlight;
+  }
+
+  /** Live concurrency of the authenticate endpoint. */
+  get authenticateConcurrency(): AuthenticateConcurrency {
+    return { ...this.concurrency, held: this.held?.length ?? 0 };
+  }
+
+  /**
+   * From now on, authenticate calls are received (counted, in flight) but not answered until
+   * `releaseAuthenticate()`: a test can keep calls in flight for as long as it needs.
+   */
+  holdAuthenticate(): void {
+    this.held ??= [];
+  }
+
+  /** Answers every held call (each as it would have been answered) and stops holding. */
+  releaseAuthenticate(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const release of held) release();
+  }
+
+  /** Resolves once at least `count` calls are held (see `holdAuthenticate`). */
+  whenAuthenticateHeld(count: number): Promise<void> {
+    if ((this.held?.length ?? 0) >= count) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push({ count, resolve }));
   }
 
   setJwksMode(mode: JwksMode, options: { slowMs?: number } = {}): void {
@@ -148,6 +189,7 @@ export class FakeStytchServer {
     this.closing ??= new Promise<void>((resolve) => {
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
+      this.held = null;
       this.server.close(() => resolve());
       for (const socket of this.sockets) socket.destroy();
       this.sockets.clear();
@@ -166,6 +208,7 @@ export class FakeStytchServer {
     if (path === AUTHENTICATE_PATH) {
       this.counters.authenticate += 1;
       if (req.method !== 'POST') return sendJson(res, 405, stytchError(405, 'method_not_allowed', 'Method not allowed.'));
+      this.trackInFlight(res);
       void this.serveAuthenticate(req, res);
       return;
     }
@@ -205,6 +248,7 @@ export class FakeStytchServer {
     } catch {
       return sendJson(res, 413, stytchError(413, 'request_too_large', 'The request body is too large.'));
     }
+    if (this.held !== null) await this.hold();
 
     const failure = this.takeFailure();
     if (failure !== undefined) return this.fail(failure, req, res);
@@ -227,6 +271,30 @@ export class FakeStytchServer {
     }
     const reply = this.backend.authenticate(body as AuthenticateRequestBody);
     sendJson(res, reply.status, reply.body);
+  }
+
+  /** In flight from the request's arrival until its response ends or its socket goes. */
+  private trackInFlight(res: ServerResponse): void {
+    this.concurrency.inFlight += 1;
+    this.concurrency.maxInFlight = Math.max(this.concurrency.maxInFlight, this.concurrency.inFlight);
+    res.once('close', () => {
+      this.concurrency.inFlight -= 1;
+    });
+  }
+
+  private hold(): Promise<void> {
+    const held = this.held;
+    if (held === null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      held.push(resolve);
+      for (let i = this.heldWaiters.length - 1; i >= 0; i -= 1) {
+        const waiter = this.heldWaiters[i];
+        if (waiter !== undefined && held.length >= waiter.count) {
+          this.heldWaiters.splice(i, 1);
+          waiter.resolve();
+        }
+      }
+    });
   }
 
   private takeFailure(): PendingFailure | undefined {

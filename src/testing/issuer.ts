@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   FakeStytchServer,
+  type AuthenticateConcurrency,
   type AuthenticateFailure,
   type JwksMode,
   type RequestCounters,
@@ -109,6 +110,14 @@ export interface TestIssuer {
   failAuthenticate(failure?: AuthenticateFailure): void;
   clearFailures(): void;
   resetCounters(): void;
+  /** Live concurrency of the authenticate endpoint (`maxInFlight` is reset by `resetCounters`). */
+  readonly authenticateConcurrency: AuthenticateConcurrency;
+  /** Test-only: authenticate calls are received but held unanswered until `releaseAuthenticate()`. */
+  holdAuthenticate(): void;
+  /** Answers every held authenticate call and stops holding. */
+  releaseAuthenticate(): void;
+  /** Resolves once at least `count` authenticate calls are held. */
+  whenAuthenticateHeld(count: number): Promise<void>;
 
   /** Stops the server at once, cutting held (slow / timeout) responses. Idempotent. */
   close(): Promise<void>;
@@ -203,6 +212,12 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     failAuthenticate: (failure = {}) => server.failAuthenticate(failure),
     clearFailures: () => server.clearFailures(),
     resetCounters: () => server.resetCounters(),
+    get authenticateConcurrency() {
+      return server.authenticateConcurrency;
+    },
+    holdAuthenticate: () => server.holdAuthenticate(),
+    releaseAuthenticate: () => server.releaseAuthenticate(),
+    whenAuthenticateHeld: (count) => server.whenAuthenticateHeld(count),
     close: () => server.close(),
   };
 }

@@ -3,8 +3,12 @@ import type { RequestHeaders } from '../auth-types.js';
 
 /** Longest Authorization header we look at; anything longer is refused before any parsing. */
 export const MAX_HEADER_LENGTH = 16_384;
-/** Stytch session JWTs are ~1–2 KB; opaque tokens 44 chars. 8 KB leaves room, no more. */
-export const MAX_TOKEN_LENGTH = 8_192;
+/**
+ * Every token a header under `MAX_HEADER_LENGTH` can carry (`Bearer ` is 7 characters). Stytch
+ * session JWTs are usually 1–2 KB, but 4 KB of session custom claims and several authentication
+ * factors take one past 9 KB: a tighter cap would refuse genuine sessions.
+ */
+export const MAX_TOKEN_LENGTH = MAX_HEADER_LENGTH - 'Bearer '.length;
 /** The Python library's floor: shorter values are not Stytch tokens. */
 export const MIN_TOKEN_LENGTH = 20;
 
@@ -28,36 +32,47 @@ function authorizationValue(headers: RequestHeaders): string | readonly string[]
  * and every refusal has its own code, so a client can tell a missing header from a bad one.
  */
 export function parseBearerHeader(value: string | readonly string[] | undefined): string {
-  if (value === undefined) throw new AuthError('token_missing');
+  if (value === undefined) throw new AuthError('token_missing', { reason: 'no Authorization header' });
   if (typeof value !== 'string') {
-    if (value.length === 0) throw new AuthError('token_missing');
-    if (value.length > 1) throw new AuthError('token_multiple');
+    if (value.length === 0) throw new AuthError('token_missing', { reason: 'no Authorization header' });
+    if (value.length > 1) throw new AuthError('token_multiple', { reason: `${value.length} Authorization headers` });
     return parseBearerHeader(value[0]);
   }
-  if (value.length > MAX_HEADER_LENGTH) throw new AuthError('token_malformed');
+  if (value.length > MAX_HEADER_LENGTH) {
+    throw new AuthError('token_malformed', { reason: `Authorization header longer than ${MAX_HEADER_LENGTH} characters` });
+  }
   const trimmed = value.trim();
-  if (trimmed === '') throw new AuthError('token_missing');
+  if (trimmed === '') throw new AuthError('token_missing', { reason: 'empty Authorization header' });
 
   const space = trimmed.search(/\s/);
   const scheme = space === -1 ? trimmed : trimmed.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') throw new AuthError('scheme_invalid');
-  if (space === -1) throw new AuthError('token_empty');
+  if (scheme.toLowerCase() !== 'bearer') throw new AuthError('scheme_invalid', { reason: 'scheme is not Bearer' });
+  if (space === -1) throw new AuthError('token_empty', { reason: 'Bearer without a token' });
 
   const rest = trimmed.slice(space + 1).trim();
   // Fast path: a well-formed token is one scan. Token characters include no control
   // character, whitespace or comma, so this returns exactly when the checks below would.
   if (rest.length >= MIN_TOKEN_LENGTH && rest.length <= MAX_TOKEN_LENGTH && TOKEN_CHARS.test(rest)) return rest;
-  if (rest === '') throw new AuthError('token_empty');
-  if (CONTROL_CHARS.test(rest)) throw new AuthError('token_malformed');
+  if (rest === '') throw new AuthError('token_empty', { reason: 'Bearer without a token' });
+  if (CONTROL_CHARS.test(rest)) throw new AuthError('token_malformed', { reason: 'control character in the token' });
   if (SEPARATORS.test(rest)) {
     const parts = rest.split(SEPARATORS).filter((p) => p !== '');
     // `Bearer a, Bearer b` (two headers folded into one) counts as several tokens too.
-    throw new AuthError(parts.length > 1 ? 'token_multiple' : 'token_malformed');
+    if (parts.length > 1) throw new AuthError('token_multiple', { reason: `${parts.length} tokens in one header` });
+    throw new AuthError('token_malformed', { reason: 'separator in the token' });
   }
-  if (rest.length < MIN_TOKEN_LENGTH || rest.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(rest)) {
-    throw new AuthError('token_malformed');
+  throw shapeError(rest);
+}
+
+/** Why a single token is not bearer-shaped (its length and character set only; never its text). */
+function shapeError(token: string): AuthError {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return new AuthError('token_malformed', { reason: `token shorter than ${MIN_TOKEN_LENGTH} characters (${token.length})` });
   }
-  return rest;
+  if (token.length > MAX_TOKEN_LENGTH) {
+    return new AuthError('token_malformed', { reason: `token longer than ${MAX_TOKEN_LENGTH} characters (${token.length})` });
+  }
+  return new AuthError('token_malformed', { reason: 'character outside [A-Za-z0-9_.-] in the token' });
 }
 
 export function extractBearerToken(headers: RequestHeaders): string {
@@ -70,11 +85,11 @@ export function extractBearerToken(headers: RequestHeaders): string {
  */
 export function checkBearerToken(token: string): string {
   if (isBearerTokenShaped(token)) return token;
-  if (token.trim() === '') throw new AuthError('token_missing');
-  throw new AuthError('token_malformed');
+  if (token.trim() === '') throw new AuthError('token_missing', { reason: 'empty token' });
+  throw shapeError(token);
 }
 
-/** What a token extracted from a header always is: 20–8192 characters of `[A-Za-z0-9_.-]`. */
+/** What a token extracted from a header always is: 20 to `MAX_TOKEN_LENGTH` characters of `[A-Za-z0-9_.-]`. */
 export function isBearerTokenShaped(token: string): boolean {
   return token.length >= MIN_TOKEN_LENGTH && token.length <= MAX_TOKEN_LENGTH && TOKEN_CHARS.test(token);
 }

@@ -19,8 +19,9 @@ export function isSafeStytchId(value: unknown): value is string {
   return typeof value === 'string' && STYTCH_ID.test(value);
 }
 
-function requireId(value: unknown): string {
-  if (!isSafeStytchId(value)) throw new AuthError('token_invalid');
+/** `what` names the field for the operator's log line; the value itself is never shown. */
+function requireId(value: unknown, what: string): string {
+  if (!isSafeStytchId(value)) throw new AuthError('token_invalid', { reason: `${what} is not a Stytch id` });
   return value;
 }
 
@@ -80,9 +81,9 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   const session = record(payload[STYTCH_SESSION_CLAIM]);
   const organization = record(payload[STYTCH_ORGANIZATION_CLAIM]);
   return freezeIdentity({
-    memberId: requireId(payload.sub),
+    memberId: requireId(payload.sub, 'claim sub'),
     sessionId: str(session?.id),
-    stytchOrgId: requireId(organization?.organization_id),
+    stytchOrgId: requireId(organization?.organization_id, `claim ${STYTCH_ORGANIZATION_CLAIM}.organization_id`),
     orgSlug: str(organization?.slug),
     memberEmail: null,
     memberName: null,
@@ -101,9 +102,9 @@ export function identityFromSessionResponse(body: Record<string, unknown>): Iden
   const member = record(body.member);
   const organization = record(body.organization);
   return freezeIdentity({
-    memberId: requireId(member?.member_id ?? memberSession?.member_id),
+    memberId: requireId(member?.member_id ?? memberSession?.member_id, 'Stytch member_id'),
     sessionId: str(memberSession?.member_session_id),
-    stytchOrgId: requireId(organization?.organization_id ?? memberSession?.organization_id),
+    stytchOrgId: requireId(organization?.organization_id ?? memberSession?.organization_id, 'Stytch organization_id'),
     orgSlug: str(memberSession?.organization_slug ?? organization?.organization_slug),
     memberEmail: str(member?.email_address),
     memberName: str(member?.name),

@@ -33,11 +33,24 @@ function usableKeys(body: unknown): JWK[] {
   });
 }
 
+/** First wait after a failed fetch; it doubles with each further failure, up to `cooldownMs`. */
+const FIRST_RETRY_MS = 1_000;
+
+/** A kid is named in a reason only when it looks like a key id: short, plain characters. */
+const SHOWABLE_KID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function describeKid(kid: unknown): string {
+  if (kid === undefined) return 'no key matches (token without kid)';
+  return typeof kid === 'string' && SHOWABLE_KID.test(kid) ? `unknown kid ${kid}` : 'unknown kid (not shown: not a short id)';
+}
+
 /**
- * The signing keys of one JWKS address. Better than a bare remote key set in four ways:
+ * The signing keys of one JWKS address. Better than a bare remote key set in five ways:
  * one fetch at a time (every waiter shares it), a cooldown before an unknown `kid` may cause
- * another fetch, a timeout on each fetch, and the last good keys keep serving for
- * `staleIfErrorMs` while the endpoint fails, instead of failing every request.
+ * another fetch, a timeout on each fetch, the last good keys keep serving for
+ * `staleIfErrorMs` while the endpoint fails instead of failing every request, and a failed
+ * fetch backs off (1 s, doubling, at most `cooldownMs`): meanwhile requests that need a fetch
+ * get `jwks_unavailable` from the remembered failure, not a fetch and an ERROR line each.
  */
 export class JwksStore {
   private resolver: KeyResolver | null = null;
@@ -46,6 +59,9 @@ export class JwksStore {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<boolean> | null = null;
   private failingSince: number | null = null;
+  /** Consecutive failed fetches; 0 after a success. */
+  private failures = 0;
+  private lastFailure = '';
   /** Fetches started, for tests and benchmarks. */
   fetchCount = 0;
 
@@ -56,36 +72,64 @@ export class JwksStore {
     private readonly provider: JwksKeysProvider | null = null,
   ) {}
 
+  /** How long after the last attempt another may start: the cooldown, or the failure back-off. */
+  private retryDelayMs(): number {
+    if (this.failures === 0) return this.options.cooldownMs;
+    return Math.min(this.options.cooldownMs, FIRST_RETRY_MS * 2 ** Math.min(this.failures - 1, 30));
+  }
+
+  private mayFetch(now: number): boolean {
+    return now - this.lastAttemptAt >= this.retryDelayMs();
+  }
+
+  /**
+   * A fresh copy of the keys when one may be had: the fetch in flight, or a new one unless the
+   * last failure is too recent. Resolves false when there is none.
+   */
+  private async fetchIfAllowed(now: number): Promise<boolean> {
+    if (this.inflight !== null) return this.inflight;
+    if (this.failures > 0 && !this.mayFetch(now)) return false;
+    return this.refresh();
+  }
+
+  private unavailable(): AuthError {
+    const next = Math.max(0, this.lastAttemptAt + this.retryDelayMs() - Date.now());
+    return new AuthError('jwks_unavailable', {
+      reason: this.failures > 0 ? `JWKS fetch failed (${this.lastFailure}); next attempt in ${next} ms` : 'no JWKS keys',
+    });
+  }
+
   /** The key for a JWS header; the function jose's `jwtVerify` calls. */
   readonly getKey = async (header: JWTHeaderParameters): Promise<ResolvedKey> => {
     const now = Date.now();
     if (this.resolver === null) {
-      await this.refresh();
-      if (this.resolver === null) throw new AuthError('jwks_unavailable');
+      if (!(await this.fetchIfAllowed(now))) throw this.unavailable();
     } else if (now - this.fetchedAt > this.options.maxAgeMs) {
       if (now - this.fetchedAt > this.options.maxAgeMs + this.options.staleIfErrorMs) {
         // Too old to trust any longer: wait for a fresh copy, and fail if there is none.
-        if (!(await this.refresh())) throw new AuthError('jwks_unavailable');
-      } else if (now - this.lastAttemptAt >= this.options.cooldownMs) {
+        if (!(await this.fetchIfAllowed(now))) throw this.unavailable();
+      } else if (this.inflight === null && this.mayFetch(now)) {
         // Old but serviceable: refresh behind the request, not in front of it.
         void this.refresh();
       }
     }
 
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
-    if (kid !== undefined && !this.kids.has(kid) && Date.now() - this.lastAttemptAt >= this.options.cooldownMs) {
-      // An unknown kid may be a rotation: refetch, at most once per cooldown.
+    if (kid !== undefined && !this.kids.has(kid) && (this.inflight !== null || this.mayFetch(Date.now()))) {
+      // An unknown kid may be a rotation: refetch, at most once per cooldown (or back-off).
       await this.refresh();
     }
     const resolver = this.resolver;
-    if (resolver === null) throw new AuthError('jwks_unavailable');
+    if (resolver === null) throw this.unavailable();
     try {
       return await resolver(header);
     } catch (error) {
-      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
-        if (error instanceof joseErrors.JWKSMultipleMatchingKeys) throw error;
+      if (error instanceof joseErrors.JWKSNoMatchingKey) {
         // While the endpoint fails, an unknown kid may be a rotation we cannot see yet.
-        throw new AuthError(this.failingSince === null ? 'token_invalid' : 'jwks_unavailable', { cause: error });
+        if (this.failingSince !== null) {
+          throw new AuthError('jwks_unavailable', { cause: error, reason: `${describeKid(header.kid)} while the JWKS endpoint fails` });
+        }
+        throw new AuthError('token_invalid', { cause: error, reason: describeKid(header.kid) });
       }
       throw error;
     }
@@ -151,6 +195,7 @@ export class JwksStore {
   }
 
   private install(jwks: JSONWebKeySet): void {
+    this.failures = 0;
     this.resolver = createLocalJWKSet(jwks);
     this.kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
     this.fetchedAt = Date.now();
@@ -160,13 +205,22 @@ export class JwksStore {
 
   private onFailure(reason: string): void {
     this.failingSince ??= Date.now();
-    if (this.resolver !== null) {
+    this.failures += 1;
+    this.lastFailure = reason;
+    const retryInMs = this.retryDelayMs();
+    if (reason === 'HTTP 404') {
+      // Stytch answers 404 for a project it does not know: a configuration error, not an outage.
+      this.logger.error(
+        { jwksUrl: this.url, reason, retryInMs },
+        'JWKS fetch failed: the JWKS address is unknown (404); check STYTCH_PROJECT_ID and STYTCH_BASE_URL',
+      );
+    } else if (this.resolver !== null) {
       this.logger.warn(
-        { jwksUrl: this.url, reason, keysAgeMs: Date.now() - this.fetchedAt, staleIfErrorMs: this.options.staleIfErrorMs },
+        { jwksUrl: this.url, reason, retryInMs, keysAgeMs: Date.now() - this.fetchedAt, staleIfErrorMs: this.options.staleIfErrorMs },
         'JWKS refresh failed; serving the last good keys',
       );
     } else {
-      this.logger.error({ jwksUrl: this.url, reason }, 'JWKS fetch failed and no keys are cached');
+      this.logger.error({ jwksUrl: this.url, reason, retryInMs }, 'JWKS fetch failed and no keys are cached');
     }
   }
 }

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AuthError } from '../errors.js';
+import { RateBoundedLog } from './rate-bounded-log.js';
+import { retryAfterMs } from './retry-after.js';
+import { StytchCallGate, type GateRefusal } from './stytch-call-gate.js';
 
 export interface StytchClientOptions {
   readonly apiBaseUrl: string;
@@ -8,6 +11,8 @@ export interface StytchClientOptions {
   readonly secret: string;
   readonly timeoutMs: number;
   readonly retries: number;
+  /** Calls (each with its retries) in flight at once; beyond, 503 at once. */
+  readonly maxInFlight: number;
 }
 
 export type SessionCredential = { readonly session_token: string } | { readonly session_jwt: string };
@@ -33,12 +38,22 @@ const MAX_BODY_BYTES = 1_000_000;
 type Attempt =
   | { kind: 'ok'; body: AuthenticateResponse }
   | { kind: 'rejected'; status: number; errorType: string | null }
+  | { kind: 'rate-limited'; backOffMs: number }
   | { kind: 'transient'; reason: string };
 
-/** B2B `sessions/authenticate`: HTTP Basic, a timeout per attempt, retries on transient faults only. */
+// Stytch's error types are short snake_case words; anything else is not echoed into a log.
+const ERROR_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * B2B `sessions/authenticate`: HTTP Basic, a timeout per attempt, retries on transient faults
+ * only. Every call goes through this client's gate (one per `Auth`): a bounded number in flight,
+ * none while a 429's `Retry-After` runs, and a 429 is never retried.
+ */
 export class StytchSessionsClient {
   private readonly url: string;
   private readonly authorization: string;
+  private readonly gate: StytchCallGate;
+  private readonly refusals: RateBoundedLog;
 
   constructor(
     private readonly options: StytchClientOptions,
@@ -46,27 +61,73 @@ export class StytchSessionsClient {
   ) {
     this.url = `${options.apiBaseUrl}/v1/b2b/sessions/authenticate`;
     this.authorization = `Basic ${Buffer.from(`${options.projectId}:${options.secret}`).toString('base64')}`;
+    this.gate = new StytchCallGate(options.maxInFlight);
+    this.refusals = new RateBoundedLog({
+      logger,
+      level: 'warn',
+      message: 'Requests answered 503 without calling Stytch',
+      countsField: 'byReason',
+    });
   }
 
-  /** Throws `session_invalid` when Stytch rejects the session, `stytch_unavailable` otherwise. */
+  /**
+   * Throws `session_invalid` (with the reason) when Stytch rejects the session, and
+   * `stytch_unavailable` otherwise: at once when no call may start, else after the retries.
+   */
   async authenticate(credential: SessionCredential, fingerprint: string): Promise<AuthenticateResponse> {
+    const admission = this.gate.tryAcquire();
+    if (!admission.admitted) throw this.refuse(admission.refusal);
+    try {
+      return await this.attempts(credential, fingerprint);
+    } finally {
+      admission.release();
+    }
+  }
+
+  private async attempts(credential: SessionCredential, fingerprint: string): Promise<AuthenticateResponse> {
     let last: Attempt = { kind: 'transient', reason: 'not attempted' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      if (attempt > 0) await backoff(attempt);
+      if (attempt > 0) {
+        await backoff(attempt);
+        // Another call met a 429 meanwhile: a retry now would spend the quota we were asked to spare.
+        const remaining = this.gate.backOffRemainingMs();
+        if (remaining > 0) throw this.refuse({ reason: 'backing_off', remainingMs: remaining });
+      }
       last = await this.attempt(credential);
       if (last.kind === 'ok') return last.body;
+      if (last.kind === 'rate-limited') {
+        this.gate.backOff(last.backOffMs);
+        const backOffSec = Math.ceil(last.backOffMs / 1000);
+        this.logger.warn({ tokenFingerprint: fingerprint, backOffSec }, 'Stytch rate-limited sessions/authenticate (429); not retried, no call until Retry-After has passed');
+        throw new AuthError('stytch_unavailable', { reason: `Stytch answered 429; no call for ${backOffSec} s` });
+      }
       if (last.kind === 'rejected') {
+        const errorType = last.errorType !== null && ERROR_TYPE.test(last.errorType) ? last.errorType : 'no recognised error_type';
         if (last.status === 401 && last.errorType === 'unauthorized_credentials') {
           // Our project id / secret are wrong: the caller's session may be fine.
           this.logger.error({ status: last.status, errorType: last.errorType }, 'Stytch rejected the project credentials; check STYTCH_PROJECT_ID and STYTCH_SECRET');
-          throw new AuthError('stytch_unavailable');
+          throw new AuthError('stytch_unavailable', { reason: 'Stytch rejected our project credentials (401 unauthorized_credentials)' });
         }
-        this.logger.info({ tokenFingerprint: fingerprint, status: last.status, errorType: last.errorType }, 'Stytch rejected the session');
-        throw new AuthError('session_invalid');
+        // No log line of its own: the caller logs the rejection (DEBUG each, INFO summarised).
+        throw new AuthError('session_invalid', { reason: `Stytch answered ${last.status} ${errorType}` });
       }
       this.logger.warn({ tokenFingerprint: fingerprint, attempt: attempt + 1, reason: last.reason }, 'Stytch sessions/authenticate failed');
     }
-    throw new AuthError('stytch_unavailable', { cause: last.kind === 'transient' ? new Error(last.reason) : undefined });
+    const reason = last.kind === 'transient' ? last.reason : 'no answer';
+    throw new AuthError('stytch_unavailable', {
+      reason: `Stytch sessions/authenticate failed ${this.options.retries + 1} time(s); last: ${reason}`,
+      cause: new Error(reason),
+    });
+  }
+
+  /** A 503 without a call; counted into one WARN line per interval, not one per request. */
+  private refuse(refusal: GateRefusal): AuthError {
+    this.refusals.record(refusal.reason);
+    const reason =
+      refusal.reason === 'backing_off'
+        ? `not called: Stytch asked us to wait (429), ${Math.ceil(refusal.remainingMs / 1000)} s left`
+        : `not called: ${refusal.limit} calls to Stytch already in flight (remote.maxInFlight)`;
+    return new AuthError('stytch_unavailable', { reason });
   }
 
   private async attempt(credential: SessionCredential): Promise<Attempt> {
@@ -85,7 +146,8 @@ export class StytchSessionsClient {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       return { kind: 'transient', reason: timedOut ? `timed out after ${this.options.timeoutMs} ms` : 'network error' };
     }
-    if (response.status === 429 || response.status >= 500) return { kind: 'transient', reason: `HTTP ${response.status}` };
+    if (response.status === 429) return { kind: 'rate-limited', backOffMs: retryAfterMs(response.headers.get('retry-after')) };
+    if (response.status >= 500) return { kind: 'transient', reason: `HTTP ${response.status}` };
     if (text.length > MAX_BODY_BYTES) return { kind: 'transient', reason: 'response too large' };
     let json: unknown;
     try {

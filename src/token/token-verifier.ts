@@ -6,9 +6,16 @@ import { tokenFingerprint } from '../logger.js';
 import { isBearerTokenShaped, isJwtShaped, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from './bearer.js';
 import { identityFromClaims, identityFromSessionResponse } from './identity.js';
 import { localJwksStore, sharedJwksStore, type JwksStore } from './jwks-store.js';
+import { RateBoundedLog } from './rate-bounded-log.js';
+import { RejectedTokenCache, type RejectedTokenEntry } from './rejected-token-cache.js';
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
 import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+
+/** Stytch's opaque session tokens are 44 characters long. */
+const STYTCH_OPAQUE_TOKEN_LENGTH = 44;
+/** Generous room above it; a longer non-JWT is not a Stytch session token. */
+const MAX_OPAQUE_TOKEN_LENGTH = 256;
 
 export interface VerifiedToken {
   readonly identity: Identity;
@@ -18,16 +25,20 @@ export interface VerifiedToken {
 /**
  * Token in, identity out. Session JWTs are verified locally; opaque tokens (and genuine but
  * expired JWTs, when a secret allows) are checked with Stytch. Verdicts are cached by token
- * hash, and concurrent verifications of one token share a single piece of work.
+ * hash — Stytch's rejections too, briefly — and concurrent verifications of one token share a
+ * single piece of work.
  */
 export class TokenVerifier {
   readonly jwks: JwksStore;
   readonly cache: VerifiedTokenCache;
+  readonly rejected: RejectedTokenCache;
   private readonly policy: SessionJwtPolicy;
   private readonly stytch: StytchSessionsClient | null;
+  private readonly acceptOpaqueTokens: boolean;
   private readonly remoteTtlMs: number;
   private readonly maxTokenAgeMs: number | null;
   private readonly inflight = new Map<string, Promise<VerifiedToken>>();
+  private readonly rejections: RateBoundedLog;
 
   constructor(options: ResolvedOptions, private readonly logger: Logger) {
     this.jwks =
@@ -43,6 +54,10 @@ export class TokenVerifier {
     };
     this.maxTokenAgeMs = options.jwt.maxTokenAgeSec === null ? null : options.jwt.maxTokenAgeSec * 1000;
     this.remoteTtlMs = options.remote.cacheTtlSec * 1000;
+    this.rejected = new RejectedTokenCache(options.remote.negativeCacheTtlSec);
+    this.acceptOpaqueTokens = options.remote.acceptOpaqueTokens;
+    // Anyone can make Stytch reject a token: one INFO line per interval, each at DEBUG (by the caller).
+    this.rejections = new RateBoundedLog({ logger, level: 'info', message: 'Sessions rejected by Stytch', countsField: 'byCode' });
     this.stytch =
       options.stytch.secret === null
         ? null
@@ -53,6 +68,7 @@ export class TokenVerifier {
               secret: options.stytch.secret,
               timeoutMs: options.remote.timeoutMs,
               retries: options.remote.retries,
+              maxInFlight: options.remote.maxInFlight,
             },
             logger,
           );
@@ -90,14 +106,29 @@ export class TokenVerifier {
     return pending;
   }
 
+  /** Forgets the token's verdict, whichever it was: verified, or rejected by Stytch. */
   forget(token: string): void {
-    this.cache.delete(VerifiedTokenCache.keyOf(token));
+    const key = VerifiedTokenCache.keyOf(token);
+    this.cache.delete(key);
+    this.rejected.delete(key);
   }
 
   private async verifyUncached(token: string, key: string): Promise<VerifiedToken> {
+    const remembered = this.rejected.get(key);
+    if (remembered !== undefined) {
+      this.rejections.record(remembered.code, 'remembered');
+      throw new AuthError(remembered.code, { reason: `${remembered.reason} (remembered, no call)` });
+    }
     if (!isJwtShaped(token)) {
-      if (!this.stytch) throw new AuthError('token_unsupported');
-      return this.remote({ session_token: token }, key, token);
+      if (!this.stytch) throw new AuthError('token_unsupported', { reason: 'an opaque token, and no stytch.secret to check it with' });
+      if (!this.acceptOpaqueTokens) {
+        throw new AuthError('token_unsupported', { reason: 'an opaque token, and remote.acceptOpaqueTokens is false' });
+      }
+      if (token.length > MAX_OPAQUE_TOKEN_LENGTH) {
+        // Not a Stytch session token: it never costs a call to Stytch.
+        throw new AuthError('session_invalid', { reason: `an opaque token of ${token.length} characters (Stytch's are ${STYTCH_OPAQUE_TOKEN_LENGTH})` });
+      }
+      return this.remote({ session_token: token }, key, token, 'session_invalid');
     }
     const verdict = await verifySessionJwt(token, this.jwks, this.policy);
     if (verdict.ok) {
@@ -112,18 +143,33 @@ export class TokenVerifier {
       return { identity, refreshedSessionJwt: null };
     }
     // Signed by Stytch for this project, merely expired: Stytch may still hold the session live.
-    if (!this.stytch) throw new AuthError('token_expired');
-    try {
-      return await this.remote({ session_jwt: token }, key, token);
-    } catch (error) {
-      if (error instanceof AuthError && error.code === 'session_invalid') throw new AuthError('token_expired');
-      throw error;
-    }
+    if (!this.stytch) throw new AuthError('token_expired', { reason: `the JWT ${verdict.reason}, and no stytch.secret to renew it with` });
+    return this.remote({ session_jwt: token }, key, token, 'token_expired', verdict.reason);
   }
 
-  private async remote(credential: SessionCredential, key: string, token: string): Promise<VerifiedToken> {
+  /**
+   * Asks Stytch. Its rejection answers `rejectedAs` (an expired JWT whose session is gone is
+   * `token_expired`, an opaque token `session_invalid`) and is remembered under the same code;
+   * a failure to get an answer (503) is never remembered.
+   */
+  private async remote(
+    credential: SessionCredential,
+    key: string,
+    token: string,
+    rejectedAs: RejectedTokenEntry['code'],
+    expiredReason?: string,
+  ): Promise<VerifiedToken> {
     const stytch = this.stytch as StytchSessionsClient;
-    const body: AuthenticateResponse = await stytch.authenticate(credential, tokenFingerprint(token));
+    let body: AuthenticateResponse;
+    try {
+      body = await stytch.authenticate(credential, tokenFingerprint(token));
+    } catch (error) {
+      if (!(error instanceof AuthError) || error.code !== 'session_invalid') throw error;
+      const reason = rejectedAs === 'token_expired' ? `the JWT ${expiredReason ?? 'has expired'} and its session is gone: ${error.reason ?? 'rejected by Stytch'}` : (error.reason ?? 'rejected by Stytch');
+      this.rejected.set(key, { code: rejectedAs, reason });
+      this.rejections.record(rejectedAs);
+      throw new AuthError(rejectedAs, { reason, cause: error });
+    }
     const identity = identityFromSessionResponse(body);
     const expiresAt = identity.sessionExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
     this.cache.set(key, { identity, bearerShaped: isBearerTokenShaped(token) }, Math.min(Date.now() + this.remoteTtlMs, expiresAt));

@@ -66,7 +66,7 @@ describe('createAuthFromEnv', () => {
   });
 
   it('reads the spec table, with STYTCH_ENV as the legacy name', () => {
-    const options = optionsFromEnv({
+    const { options } = optionsFromEnv({
       STYTCH_PROJECT_ID: PROJECT,
       STYTCH_SECRET: 'secret-test-x',
       STYTCH_ENV: 'test',
@@ -81,7 +81,7 @@ describe('createAuthFromEnv', () => {
       logLevel: 'warn',
       remote: { cacheTtlSec: 120, timeoutMs: 2500 },
     });
-    expect(optionsFromEnv({ STYTCH_PROJECT_ID: PROJECT, STYTCH_ENVIRONMENT: 'test', STYTCH_ENV: 'live' }).stytch.environment).toBe('test');
+    expect(optionsFromEnv({ STYTCH_PROJECT_ID: PROJECT, STYTCH_ENVIRONMENT: 'test', STYTCH_ENV: 'live' }).options.stytch.environment).toBe('test');
   });
 
   it('never switches to test credentials because CI is set', () => {
@@ -93,7 +93,7 @@ describe('createAuthFromEnv', () => {
     expect(databaseNameFromUri('mongodb+srv://u:p@c.net/mydb?retryWrites=true')).toBe('mydb');
     expect(databaseNameFromUri('mongodb://h/?authSource=admin')).toBe('soulmates');
     expect(databaseNameFromUri('mongodb://localhost:27017')).toBe('soulmates');
-    const resolved = resolveOptions(optionsFromEnv({ STYTCH_PROJECT_ID: PROJECT, MONGODB_URI: 'mongodb://h/ignored', MONGODB_DB: 'x' }));
+    const resolved = resolveOptions(optionsFromEnv({ STYTCH_PROJECT_ID: PROJECT, MONGODB_URI: 'mongodb://h/ignored', MONGODB_DB: 'x' }).options);
     expect(resolved.mongo).toMatchObject({ kind: 'uri', dbName: 'x' });
   });
 });

@@ -43,11 +43,11 @@ afterAll(async () => {
  * A cold service each time. The key store is shared per JWKS address within a process, so
  * each rig gets its own address (a query string the issuer ignores) and so its own store.
  */
-async function rig(): Promise<Rig> {
+async function rig(overrides: { jwks?: Partial<typeof JWKS>; jwksUrl?: string } = {}): Promise<Rig> {
   issuer.setJwksMode('ok');
   const base = issuer.requests.jwks;
   const logs = captureLogs();
-  const jwks = { ...JWKS, url: `${issuer.jwksUrl}?rig=${++rigs}` };
+  const jwks = { ...JWKS, ...overrides.jwks, url: `${overrides.jwksUrl ?? issuer.jwksUrl}?rig=${++rigs}` };
   const auth = createAuth({ stytch: { projectId: issuer.projectId, baseUrl: issuer.baseUrl }, jwks, logger: logs.logger });
   const app = fastify({ loggerInstance: logs.logger });
   await app.register(ayzAuth, { auth });
@@ -163,4 +163,85 @@ it('1,000 concurrent requests while the endpoint is down and no keys are cached:
   const results = await Promise.all(Array.from({ length: 1_000 }, () => r.auth.authenticate(jwt).then(() => 'ok', (e: { code?: string }) => e.code)));
   expect(new Set(results)).toEqual(new Set(['jwks_unavailable']));
   expect(r.fetches()).toBe(1);
+});
+
+describe('failed fetches back off (no fetch storm while the endpoint fails)', () => {
+  const COOLDOWN = { cooldownMs: 60_000 };
+
+  it('no keys yet: 100 requests while it fails → one fetch, one ERROR line, 503s from the remembered failure; recovery after the back-off', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const r = await rig({ jwks: COOLDOWN });
+    r.issuer.setJwksMode('error500');
+    for (let i = 0; i < 100; i++) expectJwksUnavailable(await r.get());
+    expect(r.fetches()).toBe(1);
+    expect(r.logs.find('JWKS fetch failed', 'error').length).toBe(1);
+
+    // The endpoint is back, but the failure is remembered until the back-off ends.
+    r.issuer.setJwksMode('ok');
+    vi.setSystemTime(t0 + 500);
+    expectJwksUnavailable(await r.get());
+    expect(r.fetches()).toBe(1);
+
+    vi.setSystemTime(t0 + COOLDOWN.cooldownMs);
+    expectOk(await r.get());
+    expect(r.fetches()).toBe(2);
+    expect(r.logs.find('JWKS endpoint recovered', 'info').length).toBe(1);
+    r.logs.expectNoSecrets(...r.tokens);
+  });
+
+  it('keys past the stale window: 100 requests while it fails → one more fetch, not 100', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const r = await rig({ jwks: COOLDOWN });
+    expectOk(await r.get());
+    r.issuer.setJwksMode('down');
+    vi.setSystemTime(t0 + JWKS.maxAgeMs + JWKS.staleIfErrorMs + 100);
+    for (let i = 0; i < 100; i++) expectJwksUnavailable(await r.get());
+    expect(r.fetches()).toBe(2);
+    expect(r.logs.find('JWKS', 'error').length + r.logs.find('JWKS', 'warn').length).toBe(1);
+  });
+
+  it('the back-off doubles from 1 s and is capped at cooldownMs', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const r = await rig({ jwks: { cooldownMs: 5_000 } });
+    r.issuer.setJwksMode('error500');
+    expectJwksUnavailable(await r.get());
+    let at = t0;
+    const fetchesAfter = async (delay: number) => {
+      vi.setSystemTime(at + delay);
+      expectJwksUnavailable(await r.get());
+      return r.fetches();
+    };
+    // 1 s, then 2 s, then 4 s, then the 5 s cap (not 8 s).
+    for (const [step, delay] of [[2, 1_000], [3, 2_000], [4, 4_000], [5, 5_000], [6, 5_000]] as const) {
+      expect(await fetchesAfter(delay - 1)).toBe(step - 1);
+      expect(await fetchesAfter(delay)).toBe(step);
+      at += delay;
+    }
+  });
+
+  it('the stale-but-serviceable window keeps serving while background refreshes back off', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const r = await rig({ jwks: { ...COOLDOWN, maxAgeMs: 1_000, staleIfErrorMs: 600_000 } });
+    expectOk(await r.get());
+    r.issuer.setJwksMode('error500');
+    vi.setSystemTime(t0 + COOLDOWN.cooldownMs + 1);
+    expectOk(await r.get());
+    await until('the background refresh to fail', () => r.logs.find('JWKS refresh failed; serving the last good keys', 'warn').length > 0);
+    for (let i = 0; i < 50; i++) expectOk(await r.get());
+    expect(r.fetches()).toBe(2);
+  });
+});
+
+it('a JWKS answering 404 logs at ERROR with the hint to check STYTCH_PROJECT_ID / STYTCH_BASE_URL', async () => {
+  const wrong = `${issuer.baseUrl}/v1/b2b/sessions/jwks/project-test-11111111-2222-3333-4444-555555555555`;
+  const r = await rig({ jwksUrl: wrong });
+  expectJwksUnavailable(await r.get());
+  const [line] = r.logs.find('JWKS', 'error');
+  expect(line?.msg).toMatch(/STYTCH_PROJECT_ID/);
+  expect(line?.msg).toMatch(/STYTCH_BASE_URL/);
+  expect(line?.reason).toBe('HTTP 404');
 });

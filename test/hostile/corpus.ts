@@ -226,14 +226,38 @@ export const CORPUS: readonly CorpusCase[] = [
     expect: invalid,
   },
   {
-    name: 'session claim of the wrong types (string, numbers)',
-    request: (k) => ({ headers: bearer(k.jwt({ claims: { [SESSION_CLAIM]: { id: 5, roles: 'admin', authentication_factors: 'totp', started_at: { $date: 1 }, expires_at: 'soon' } } })) }),
+    name: 'session claim fields of the wrong types (string, numbers)',
+    request: (k) => ({
+      headers: bearer(k.jwt({ claims: { [SESSION_CLAIM]: { id: 'member-session-test-odd', roles: 'admin', authentication_factors: 'totp', started_at: { $date: 1 }, expires_at: 'soon' } } })),
+    }),
     expect: {
       ...ok,
       check: (json) => {
-        if (json.sessionId !== null || json.roles.length !== 0 || json.sessionExpiresAt !== null) throw new Error('odd session claim leaked through');
+        if (json.sessionId !== 'member-session-test-odd' || json.roles.length !== 0 || json.sessionExpiresAt !== null) throw new Error('odd session claim leaked through');
       },
     },
+  },
+
+  // --- token types: Stytch signs other tokens with the same keys, iss, aud and typ ---
+  { name: 'session claim id a number', request: (k) => ({ headers: bearer(k.jwt({ claims: { [SESSION_CLAIM]: { id: 5 } } })) }), expect: invalid },
+  { name: 'session claim a string', request: (k) => ({ headers: bearer(k.jwt({ claims: { [SESSION_CLAIM]: 'member-session-test-x' } })) }), expect: invalid },
+  {
+    name: 'Connected App access token of the member (scope, client_id, organization claim, no session claim)',
+    request: (k) => ({
+      headers: bearer(
+        k.jwt({ claims: { [SESSION_CLAIM]: undefined, client_id: 'connected-app-test-d731954d-dab3-4a2b-bdee-07f3ad1be888', scope: 'openid email profile phone', jti: 'LOe49j3s9d9dmacslUvrb15ZIjPbptMm7fS5UlE52JCF' } }),
+      ),
+    }),
+    expect: invalid,
+  },
+  {
+    name: 'M2M access token (sub = client id, scope, no session, no organization)',
+    request: (k) => ({
+      headers: bearer(
+        k.jwt({ claims: { sub: 'm2m-client-test-d731954d-dab3-4a2b-bdee-07f3ad1be885', scope: 'read:users write:users', [SESSION_CLAIM]: undefined, [ORG_CLAIM]: undefined } }),
+      ),
+    }),
+    expect: invalid,
   },
   {
     name: 'custom claim nested 2000 deep',
@@ -245,7 +269,8 @@ export const CORPUS: readonly CorpusCase[] = [
       },
     },
   },
-  { name: 'custom claim nested 3500 deep (token over 8 KB)', request: (k) => ({ bigHeaders: true, headers: bearer(k.jwt({ customClaims: { deep: nest(3500) } })) }), expect: malformed },
+  // 4 KB of custom claims (Stytch's limit) cannot nest deeper than 2,048 levels: deeper is not Stytch's.
+  { name: 'custom claim nested 3500 deep (token over 8 KB, deeper than Stytch can issue)', request: (k) => ({ bigHeaders: true, headers: bearer(k.jwt({ customClaims: { deep: nest(3500) } })) }), expect: invalid },
 
   // --- time claims, at the leeway edges (clock frozen; leeway 5 s) ---
   { name: 'exp = now - 5 s (just past the leeway)', frozenClock: true, request: (k) => ({ headers: bearer(k.jwt({ issuedAt: k.nowSec() - 60, expiresAt: k.nowSec() - 5 })) }), expect: { status: 401, code: 'token_expired' } },
@@ -275,7 +300,8 @@ export const CORPUS: readonly CorpusCase[] = [
   { name: 'token with characters outside base64url', request: (k) => ({ headers: bearer(`${k.jwt()}!`) }), expect: malformed },
   { name: 'token with four segments', request: (k) => ({ headers: bearer(`${k.jwt()}.AAAA`) }), expect: { status: 401, code: 'token_unsupported' } },
   { name: 'opaque token without a secret configured', request: () => ({ headers: bearer('sess_tok_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') }), expect: { status: 401, code: 'token_unsupported' } },
-  { name: 'header of 12 KB (token over 8 KB)', request: () => ({ headers: bearer('a'.repeat(12 * 1024)) }), expect: malformed },
+  { name: 'opaque token of 12 KB (no secret configured)', request: () => ({ headers: bearer('a'.repeat(12 * 1024)) }), expect: { status: 401, code: 'token_unsupported' } },
+  { name: 'JWT-shaped junk of 12 KB', request: () => ({ headers: bearer(`${'a'.repeat(4 * 1024)}.${'b'.repeat(4 * 1024)}.${'c'.repeat(4 * 1024)}`) }), expect: invalid },
   { name: 'header of 17 KB (over Node’s 16 KB limit)', request: () => ({ raw: [line(`Authorization: Bearer ${'a'.repeat(17 * 1024)}`)] }), expect: { status: 431, code: null } },
   { name: 'header of 20 KB on a server allowing 64 KB', request: () => ({ bigHeaders: true, headers: bearer('a'.repeat(20 * 1024)) }), expect: malformed },
   { name: 'header of 60 KB on a server allowing 64 KB', request: (k) => ({ bigHeaders: true, headers: { authorization: `Bearer ${k.jwt()} ${'b'.repeat(60 * 1024)}` } }), expect: malformed },

@@ -115,6 +115,48 @@ describe('authenticate fault injection', () => {
   });
 });
 
+describe('holding authenticate calls, and their concurrency', () => {
+  it('holds calls until released, counts them in flight, and answers each as it would have been', async () => {
+    const session = issuer.registerSession();
+    issuer.holdAuthenticate();
+    const answers = [
+      authenticate({ session_token: session.sessionToken }),
+      authenticate({ session_token: session.sessionToken }),
+      authenticate({ session_token: 'sess_tok_unknown_to_the_fake' }),
+    ];
+    await issuer.whenAuthenticateHeld(3);
+    expect(issuer.authenticateConcurrency).toEqual({ inFlight: 3, maxInFlight: 3, held: 3 });
+    issuer.releaseAuthenticate();
+    expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 404]);
+    // Not held any more: answered at once.
+    expect((await authenticate({ session_token: session.sessionToken })).status).toBe(200);
+    expect(issuer.authenticateConcurrency).toMatchObject({ inFlight: 0, held: 0, maxInFlight: 3 });
+    issuer.resetCounters();
+    expect(issuer.authenticateConcurrency.maxInFlight).toBe(0);
+  });
+
+  it('a held call still meets the queued failure, and a call whose client gives up leaves the count', async () => {
+    issuer.holdAuthenticate();
+    issuer.failAuthenticate({ status: 503 });
+    const failed = authenticate({ session_token: 'x' });
+    await issuer.whenAuthenticateHeld(1);
+    const abandoned = new AbortController();
+    const gone = authenticate({ session_token: 'y' }, abandoned.signal).catch((error: unknown) => (error as Error).name);
+    await issuer.whenAuthenticateHeld(2);
+    abandoned.abort();
+    expect(await gone).toBe('AbortError');
+    issuer.releaseAuthenticate();
+    expect((await failed).status).toBe(503);
+    // The abandoned call's socket closed: the server no longer counts it in flight.
+    const deadline = Date.now() + 5_000;
+    while (issuer.authenticateConcurrency.inFlight !== 0) {
+      if (Date.now() > deadline) throw new Error(`still ${issuer.authenticateConcurrency.inFlight} in flight`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(issuer.authenticateConcurrency.maxInFlight).toBe(2);
+  });
+});
+
 describe('counters and close', () => {
   it('counts requests per endpoint and resets', async () => {
     await fetch(issuer.jwksUrl);

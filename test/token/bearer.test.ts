@@ -24,6 +24,13 @@ describe('parseBearerHeader', () => {
     expect(parseBearerHeader(header)).toBe(TOKEN);
   });
 
+  it('accepts a token as long as a 16 KB header can carry (large Stytch session JWTs exceed 8 KB)', () => {
+    const token = `${'a'.repeat(9_000)}.${'b'.repeat(7_000)}.${'c'.repeat(16_384 - 7 - 16_002)}`;
+    expect(token.length).toBe(16_377);
+    expect(parseBearerHeader(`Bearer ${token}`)).toBe(token);
+    expect(codeOf(() => parseBearerHeader(`Bearer ${token}c`))).toBe('token_malformed');
+  });
+
   it('accepts the token charset of the Python library (underscore, hyphen, dot)', () => {
     expect(parseBearerHeader('Bearer valid_token-123.456_789012345')).toBe('valid_token-123.456_789012345');
   });
@@ -46,7 +53,7 @@ describe('parseBearerHeader', () => {
     ['Bearer token@with#special$chars', 'token_malformed'],
     ['Bearer token\nwith\nnewlines_long_enough', 'token_malformed'],
     [`Bearer ${'é'.repeat(30)}`, 'token_malformed'],
-    [`Bearer ${'a'.repeat(8193)}`, 'token_malformed'],
+    [`Bearer ${'a'.repeat(16_378)}`, 'token_malformed'],
     [`Bearer ${'a'.repeat(20_000)}`, 'token_malformed'],
   ] as const)('refuses %j with %s', (header, code) => {
     expect(codeOf(() => parseBearerHeader(header as string | readonly string[] | undefined))).toBe(code);

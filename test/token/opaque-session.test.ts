@@ -11,7 +11,9 @@ describe('opaque session tokens through sessions/authenticate', () => {
 
   beforeAll(async () => {
     issuer = await createTestIssuer();
-    auth = createAuth({ stytch: issuer.authOptions, remote: { timeoutMs: 300, retries: 2 }, logger: logs.logger });
+    // 1 s per attempt: long enough that a loaded machine's first call does not time out (and
+    // retry, which would show as a second call), short enough for the timeout case.
+    auth = createAuth({ stytch: issuer.authOptions, remote: { timeoutMs: 1_000, retries: 2 }, logger: logs.logger });
   });
   afterAll(async () => {
     await auth.close();
@@ -54,15 +56,18 @@ describe('opaque session tokens through sessions/authenticate', () => {
     expect(issuer.requests.authenticate).toBe(1);
   });
 
-  it('maps a session Stytch rejects (404 session_not_found) to 401 session_invalid, uncached', async () => {
+  it('maps a session Stytch rejects (404 session_not_found) to 401 session_invalid, remembered briefly', async () => {
     const session = issuer.registerSession();
     issuer.revokeSession(session.sessionToken);
     issuer.resetCounters();
     const error = await rejection(auth.authenticate(session.sessionToken));
     expect(error.code).toBe('session_invalid');
     expect(error.status).toBe(401);
-    await rejection(auth.authenticate(session.sessionToken));
-    expect(issuer.requests.authenticate).toBe(2);
+    expect(error.reason).toBe('Stytch answered 404 session_not_found');
+    // Remembered for remote.negativeCacheTtlSec: the same answer, without a second call.
+    const again = await rejection(auth.authenticate(session.sessionToken));
+    expect(again.code).toBe('session_invalid');
+    expect(issuer.requests.authenticate).toBe(1);
     logs.expectNoSecrets(session.sessionToken);
   });
 
@@ -77,7 +82,6 @@ describe('opaque session tokens through sessions/authenticate', () => {
 
   it.each([
     ['500', { status: 500 }],
-    ['429', { status: 429 }],
     ['a timeout', { mode: 'timeout' as const }],
     ['malformed JSON', { mode: 'malformed-json' as const }],
     ['a connection reset', { mode: 'reset' as const }],
@@ -92,6 +96,23 @@ describe('opaque session tokens through sessions/authenticate', () => {
     expect(issuer.requests.authenticate).toBe(3);
     issuer.clearFailures();
     logs.expectNoSecrets(session.sessionToken);
+  });
+
+  it('does not retry a 429: one call, 503 stytch_unavailable with the reason, then no call while backing off', async () => {
+    // An Auth of its own, so the back-off stays out of the other cases.
+    const limited = createAuth({ stytch: issuer.authOptions, remote: { retries: 2 }, logger: logs.logger });
+    issuer.resetCounters();
+    issuer.failAuthenticate({ status: 429, headers: { 'retry-after': '30' }, times: Number.POSITIVE_INFINITY });
+    const error = await rejection(limited.authenticate(issuer.registerSession().sessionToken));
+    expect(error.code).toBe('stytch_unavailable');
+    expect(error.reason).toBe('Stytch answered 429; no call for 30 s');
+    expect(issuer.requests.authenticate).toBe(1);
+    issuer.clearFailures();
+    const refused = await rejection(limited.authenticate(issuer.registerSession().sessionToken));
+    expect(refused.code).toBe('stytch_unavailable');
+    expect(refused.reason).toMatch(/^not called: Stytch asked us to wait \(429\), (29|30) s left$/);
+    expect(issuer.requests.authenticate).toBe(1);
+    await limited.close();
   });
 
   it('does not retry a client error', async () => {

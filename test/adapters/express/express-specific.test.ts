@@ -58,7 +58,7 @@ describe.each([
 
     const router = express.Router();
     router.use(verifyAuth(auth));
-    router.get('/reports', requireEntitlement('reports'), (_req, res) => res.json({ ok: true }));
+    router.get('/reports', requireClaims(['tenant']), (_req, res) => res.json({ ok: true }));
     router.get('/me', (req, res) => res.json({ memberId: getAuth(req).memberId }));
     app.use('/router', router);
 
@@ -79,6 +79,17 @@ describe.each([
     );
 
     app.get('/no-refresh-header', verifyAuth(auth, { exposeRefreshedSessionJwt: false }), (_req, res) => res.json({ ok: true }));
+    // Another library owns req.auth (express-oauth2-jwt-bearer): ayz-auth leaves it alone.
+    app.get(
+      '/other-auth',
+      (req: Request, _res: Response, next: NextFunction) => {
+        (req as unknown as { auth: unknown }).auth = { payload: { sub: 'other-library' } };
+        next();
+      },
+      verifyAuth(auth, { requestAuth: false }),
+      requireClaims(['tenant']),
+      (req, res) => res.json({ other: (req as unknown as { auth: unknown }).auth, memberId: getAuth(req).memberId }),
+    );
     app.get('/buggy', verifyAuth(buggy), (_req, res) => res.json({ ok: true }));
     app.get('/buggy-optional', verifyAuthOptional(buggy), (_req, res) => res.json({ ok: true }));
     app.head('/me', verifyAuth(auth), (_req, res) => res.end());
@@ -114,7 +125,7 @@ describe.each([
     expect((await get('/router/me', bearer(jwt))).json).toEqual({ memberId: 'member-test-router' });
     const denied = await get('/router/reports', bearer(jwt));
     expect(denied.status).toBe(403);
-    expect(denied.json.error).toBe('entitlement_missing');
+    expect(denied.json.error).toBe('claim_missing');
     expect((await get('/router/me')).status).toBe(401);
     const sub = await get('/sub/me', bearer(jwt));
     expect(sub.json).toEqual({ memberId: 'member-test-router', auth: 'member-test-router' });
@@ -155,6 +166,15 @@ describe.each([
     expect(res.status).toBe(200);
     expect(res.headers['stytch-session-jwt']).toBeUndefined();
     expect(res.headers['access-control-expose-headers']).toBeUndefined();
+  });
+
+  it("with requestAuth: false, leaves another library's req.auth alone; getAuth and the guards still work", async () => {
+    const res = await get('/other-auth', bearer(issuer.sessionJwt({ memberId: 'member-test-other', customClaims: { tenant: 'acme' } })));
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ other: { payload: { sub: 'other-library' } }, memberId: 'member-test-other' });
+    const denied = await get('/other-auth', bearer(issuer.sessionJwt()));
+    expect(denied.status).toBe(403);
+    expect(denied.json.error).toBe('claim_missing');
   });
 
   it('answers a HEAD request with the status and headers, without a body', async () => {

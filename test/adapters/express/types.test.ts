@@ -6,8 +6,11 @@ import express from 'express';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { Auth, AuthContext } from 'ayz-auth';
+import type { Auth, AuthContext, AuthError } from 'ayz-auth';
 import {
+  type AuthErrorResponse,
+  type ErrorResponseBuilder,
+  type RequestAuthProperty,
   getAuth,
   REFRESHED_SESSION_JWT_HEADER,
   requireAllEntitlements,
@@ -26,6 +29,13 @@ describe('ayz-auth/express types', () => {
     expectTypeOf<Request['authLog']>().toEqualTypeOf<Logger | undefined>();
     expectTypeOf(getAuth).parameter(0).toEqualTypeOf<Request>();
     expectTypeOf(getAuth).returns.toEqualTypeOf<AuthContext>();
+  });
+
+  it('types the errorResponse option, and req.auth is declared by default (no opt-out here)', () => {
+    expectTypeOf<VerifyAuthOptions['errorResponse']>().toEqualTypeOf<ErrorResponseBuilder | undefined>();
+    expectTypeOf<Parameters<ErrorResponseBuilder>>().toEqualTypeOf<[AuthError, Request]>();
+    expectTypeOf<ReturnType<ErrorResponseBuilder>>().toEqualTypeOf<AuthErrorResponse>();
+    expectTypeOf<RequestAuthProperty>().toEqualTypeOf<{ auth: AuthContext | null }>();
   });
 
   it('types the middleware factories', () => {

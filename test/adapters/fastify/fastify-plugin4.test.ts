@@ -1,7 +1,9 @@
 /**
- * `fastify-plugin` is a peer dependency: a service may have v4 or v5. The adapter imports it
- * by name; here that name resolves to fastify-plugin 4 (the `fastify-plugin4` alias), and the
- * whole scenario set runs again on Fastify 4 and 5.
+ * `fastify-plugin` is a dependency (v5, which serves Fastify 4 and 5: it checks no version
+ * itself, Fastify checks the plugin's `fastify: '4.x || 5.x'`). The other test files run
+ * fastify-plugin 5 on both Fastify majors. A service whose installer hoisted its own
+ * fastify-plugin 4 still works: here the adapter's import resolves to fastify-plugin 4 (the
+ * `fastify-plugin4` alias), and the whole scenario set runs again on Fastify 4 and 5.
  */
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';

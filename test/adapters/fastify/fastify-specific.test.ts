@@ -53,7 +53,7 @@ describe.each([
     app.post('/trace/pre-handler', { preHandler: app.verifyAuth }, handler);
     app.post(
       '/trace/guard',
-      { onRequest: app.verifyAuth, preHandler: [app.requireEntitlement('reports'), async () => void trace.push('after-guard')] },
+      { onRequest: app.verifyAuth, preHandler: [app.requireFactors(['totp']), async () => void trace.push('after-guard')] },
       handler,
     );
 
@@ -66,7 +66,7 @@ describe.each([
           async (request) => {
             request.auth = FORGED_CONTEXT;
           },
-          app.requireEntitlement('reports'),
+          app.requireClaims(['tenant']),
         ],
       },
       async () => ({ ok: true }),
@@ -150,14 +150,14 @@ describe.each([
     trace.length = 0;
     const res = await post('/trace/guard', bearer(issuer.sessionJwt()));
     expect(res.status).toBe(403);
-    expect(res.json.error).toBe('entitlement_missing');
+    expect(res.json.error).toBe('factor_missing');
     expect(trace).toEqual(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
   });
 
   it('a hook that overwrites request.auth after verifyAuth grants nothing', async () => {
     const res = await get('/overwritten', bearer(issuer.sessionJwt()));
     expect(res.status).toBe(403);
-    expect(res.json).toMatchObject({ error: 'entitlement_missing', current_tier: null });
+    expect(res.json).toMatchObject({ error: 'claim_missing', missing_claims: ['tenant'] });
     const seen = await get('/overwritten/get-auth', bearer(issuer.sessionJwt({ memberId: 'member-test-genuine' })));
     expect(seen.json).toEqual({ verified: 'member-test-genuine', seen: 'member-forged' });
   });

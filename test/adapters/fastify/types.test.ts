@@ -6,8 +6,8 @@
 import fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Auth, AuthContext } from 'ayz-auth';
-import ayzAuth, { ayzAuthPlugin, getAuth, type AuthHook, type AyzAuthPluginOptions } from 'ayz-auth/fastify';
+import type { Auth, AuthContext, AuthError } from 'ayz-auth';
+import ayzAuth, { ayzAuthPlugin, getAuth, type AuthHook, type AyzAuthPluginOptions, type ErrorResponseBuilder } from 'ayz-auth/fastify';
 
 describe('ayz-auth/fastify types', () => {
   it('types the plugin, request.auth and the decorations', () => {
@@ -15,7 +15,11 @@ describe('ayz-auth/fastify types', () => {
     expectTypeOf(ayzAuthPlugin).toEqualTypeOf<FastifyPluginAsync<AyzAuthPluginOptions>>();
     expectTypeOf<AyzAuthPluginOptions['auth']>().toEqualTypeOf<Auth>();
     expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AuthContext | null>();
-    expectTypeOf<FastifyRequest['authLog']>().toEqualTypeOf<FastifyBaseLogger | null>();
+    expectTypeOf<FastifyRequest['authLog']>().toEqualTypeOf<FastifyBaseLogger | undefined>();
+    expectTypeOf<AyzAuthPluginOptions['errors']>().toEqualTypeOf<'reply' | 'throw' | undefined>();
+    expectTypeOf<AyzAuthPluginOptions['errorResponse']>().toEqualTypeOf<ErrorResponseBuilder | undefined>();
+    expectTypeOf<Parameters<ErrorResponseBuilder>>().toEqualTypeOf<[AuthError, FastifyRequest]>();
+    expectTypeOf<AuthError['statusCode']>().toEqualTypeOf<AuthError['status']>();
     expectTypeOf<FastifyInstance['verifyAuth']>().toEqualTypeOf<AuthHook>();
     expectTypeOf<FastifyInstance['verifyAuthOptional']>().toEqualTypeOf<AuthHook>();
     expectTypeOf<FastifyInstance['requireEntitlement']>().toEqualTypeOf<(name: string) => AuthHook>();

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { AuthContext } from '../auth-context.js';
+
+/**
+ * Contexts made by an `Auth` that has no MongoDB. Their entitlements and team are null because
+ * nothing was asked, not because the organization has none: a guard that needs the directory
+ * must treat them as a wiring error of the service, never as the customer's missing plan.
+ */
+export interface DirectoryWiring {
+  readonly logger: Logger;
+  /** Set once the wiring error has been logged, so it is said once per `Auth`. */
+  reported: boolean;
+}
+
+const withoutDirectory = new WeakMap<AuthContext, DirectoryWiring>();
+
+export function markBuiltWithoutDirectory(ctx: AuthContext, wiring: DirectoryWiring): AuthContext {
+  withoutDirectory.set(ctx, wiring);
+  return ctx;
+}
+
+/** The `Auth`'s wiring record when `ctx` was made without MongoDB; undefined otherwise. */
+export function builtWithoutDirectory(ctx: AuthContext): DirectoryWiring | undefined {
+  return withoutDirectory.get(ctx);
+}
+
+/**
+ * For the guards that read the directory (entitlements, team): a context made without MongoDB
+ * is the service's wiring error, not the customer's missing plan, so it must never be answered
+ * `upgrade_required`. Logs the fix once per `Auth` at ERROR and throws a plain `Error`, which the
+ * adapters hand to the framework's error handler (a 500), like a guard mounted without
+ * `verifyAuth`. Does nothing for a context made with MongoDB.
+ */
+export function assertDirectoryWired(ctx: AuthContext, guard: string): void {
+  const wiring = withoutDirectory.get(ctx);
+  if (wiring === undefined) return;
+  const message = `ayz-auth: ${guard} needs MongoDB: pass \`mongo\` to createAuth (or set MONGODB_URI for createAuthFromEnv)`;
+  if (!wiring.reported) {
+    wiring.reported = true;
+    wiring.logger.error({ guard }, message);
+  }
+  throw new Error(message);
+}
