@@ -64,6 +64,8 @@ export interface AuthErrorOptions {
    * long). Never sent to the client, never request data or token text.
    */
   reason?: string;
+  /** A 503's `Retry-After` in seconds, when the wait is known (Stytch's own `Retry-After`). Default 5. */
+  retryAfterSec?: number;
   cause?: unknown;
 }
 
@@ -94,7 +96,7 @@ export class AuthError extends Error {
     this.reason = options.reason ?? null;
     this.headers =
       spec.status === 503
-        ? { 'Retry-After': '5' }
+        ? { 'Retry-After': String(Math.max(1, Math.ceil(options.retryAfterSec ?? 5))) }
         : { 'WWW-Authenticate': bearerHeader(code, spec, message) };
   }
 

@@ -13,6 +13,8 @@ export type {
   TokenCacheOptions,
   ContextOptions,
   ContextUnavailableMode,
+  AuthLogger,
+  AuthLogFn,
 } from './config/options.js';
 export {
   AuthError,

@@ -19,7 +19,7 @@ export {
   type LocalTestIssuerOptions,
 } from './local-issuer.js';
 export type { SessionJwtInput, TimeInput } from './session-jwt.js';
-export type { AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
+export type { AuthenticateConcurrency, AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
 export {
   ORGANIZATION_CLAIM,
   SESSION_CLAIM,

@@ -99,7 +99,7 @@ export class StytchSessionsClient {
         this.gate.backOff(last.backOffMs);
         const backOffSec = Math.ceil(last.backOffMs / 1000);
         this.logger.warn({ tokenFingerprint: fingerprint, backOffSec }, 'Stytch rate-limited sessions/authenticate (429); not retried, no call until Retry-After has passed');
-        throw new AuthError('stytch_unavailable', { reason: `Stytch answered 429; no call for ${backOffSec} s` });
+        throw new AuthError('stytch_unavailable', { reason: `Stytch answered 429; no call for ${backOffSec} s`, retryAfterSec: backOffSec });
       }
       if (last.kind === 'rejected') {
         const errorType = last.errorType !== null && ERROR_TYPE.test(last.errorType) ? last.errorType : 'no recognised error_type';
@@ -127,7 +127,10 @@ export class StytchSessionsClient {
       refusal.reason === 'backing_off'
         ? `not called: Stytch asked us to wait (429), ${Math.ceil(refusal.remainingMs / 1000)} s left`
         : `not called: ${refusal.limit} calls to Stytch already in flight (remote.maxInFlight)`;
-    return new AuthError('stytch_unavailable', { reason });
+    return new AuthError('stytch_unavailable', {
+      reason,
+      ...(refusal.reason === 'backing_off' ? { retryAfterSec: Math.ceil(refusal.remainingMs / 1000) } : {}),
+    });
   }
 
   private async attempt(credential: SessionCredential): Promise<Attempt> {

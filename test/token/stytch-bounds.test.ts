@@ -218,13 +218,19 @@ describe('429 is not retried and Retry-After is honoured', () => {
     issuer.resetCounters();
 
     issuer.failAuthenticate({ status: 429, headers: { 'retry-after': '2' }, times: Number.POSITIVE_INFINITY });
-    expect(outcome(await call(other.sessionToken))).toEqual({ status: 503, error: 'stytch_unavailable' });
+    const limited = await call(other.sessionToken);
+    expect(outcome(limited)).toEqual({ status: 503, error: 'stytch_unavailable' });
+    // Our 503 passes Stytch's wait on to the client instead of the default 5 s.
+    expect(limited.headers['retry-after']).toBe('2');
     expect(issuer.requests.authenticate).toBe(1);
     expect(logs.find('Stytch rate-limited sessions/authenticate', 'warn')[0]).toMatchObject({ backOffSec: 2 });
 
     // Stytch would answer again, but we were asked to wait: nothing is sent while it runs.
     issuer.clearFailures();
-    expect(outcome(await call(randomOpaqueToken()))).toEqual({ status: 503, error: 'stytch_unavailable' });
+    const waiting = await call(randomOpaqueToken());
+    expect(outcome(waiting)).toEqual({ status: 503, error: 'stytch_unavailable' });
+    expect(Number(waiting.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(waiting.headers['retry-after'])).toBeLessThanOrEqual(2);
     expect(outcome(await call(other.sessionToken))).toEqual({ status: 503, error: 'stytch_unavailable' });
     expect(outcome(await call(expiredOfLive))).toEqual({ status: 503, error: 'stytch_unavailable' });
     expect(issuer.requests.authenticate).toBe(1);
