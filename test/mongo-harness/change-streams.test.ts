@@ -347,6 +347,28 @@ describe('the loopback server (private instances)', () => {
     await expect(lost.next()).rejects.toMatchObject({ code: 286, codeName: 'ChangeStreamHistoryLost' });
   });
 
+  it('a stream whose history is lost while it reconnects ends with an error event (286): "token lost"', async () => {
+    const { mongo, client } = await setup();
+    const coll = client.db('cs').collection<Loose>('lost-live');
+    const stream = track(coll.watch([], { maxAwaitTimeMS: 15_000 }));
+    const changes: unknown[] = [];
+    const opened = once(stream, 'resumeTokenChanged');
+    stream.on('change', (c) => changes.push(c)); // emitter mode, as a long-lived watcher runs
+    const failed = once(stream, 'error');
+    await opened;
+    const first = once(stream, 'change');
+    await coll.insertOne({ _id: 1 });
+    await first;
+    mongo.server.dispatcher.changeStreams.truncateHistory();
+    // The waiting getMore's connection drops; the driver resumes from event 1's token, now lost.
+    await mongo.pause();
+    await mongo.resume();
+    const [error] = (await failed) as [{ code?: number }];
+    expect(error.code).toBe(286);
+    expect(changes).toHaveLength(1);
+    expect(stream.closed).toBe(true);
+  });
+
   it("another server's token is not found (ChangeStreamFatalError, 280)", async () => {
     const one = await setup();
     const two = await setup();
