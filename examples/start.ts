@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { createAuth } from 'ayz-auth';
 import { createTestIssuer } from 'ayz-auth/testing';
-import { startTestMongo } from '../test/support/mongo/harness.js';
+import { startTestMongo } from '../tools/mongo-wire-server/harness.js';
 import { seedDemoData } from './demo-data.js';
 import { createExpressApp } from './express-app/app.js';
 import { createFastifyApp } from './fastify-app/app.js';

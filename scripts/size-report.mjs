@@ -22,9 +22,11 @@ const BUDGET = Object.freeze({
   /**
    * The .tgz `npm publish` uploads. Raised from 130 kB in 0.2.0 (150.5 kB measured): bounded
    * Stytch calls, readiness and reconnection, strict options with suggestions, scoped writes,
-   * and a README grown by the migration guide (npm always packs the README).
+   * and a README grown by the migration guide (npm always packs the README). Raised from 175 kB
+   * (176.4 kB measured) by the redesign of issue 14: the README's entry-points, index and log
+   * tables, its CHANGELOG lines, and the data-model and log-message modules. For review.
    */
-  packedBytes: 175_000,
+  packedBytes: 180_000,
   /** node_modules/ayz-auth once installed. Raised from 500 kB in 0.2.0 (565.5 kB measured). */
   unpackedBytes: 660_000,
   /** Packages a production install brings besides ayz-auth (no framework: those are the service's). */

@@ -19,6 +19,7 @@ import { runWithRequestId } from './request-scope.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { logTokenRejection } from './token/rejection-log.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { logText } from './log-messages.js';
 
 /** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
 function contextOf(identity: Identity, directory: DirectoryContext): AuthContext {
@@ -191,7 +192,7 @@ export function createAuth(options: AuthOptions): Auth {
       closing ??= (async () => {
         if (work.size > 0) logger.debug({ pending: work.size }, 'close: waiting for database work in flight');
         if (!(await work.drain(CLOSE_DRAIN_MS))) {
-          logger.warn({ pending: work.size, waitedMs: CLOSE_DRAIN_MS }, 'close: database work still in flight; closing the MongoDB client anyway');
+          logger.warn({ pending: work.size, waitedMs: CLOSE_DRAIN_MS }, logText('closeWorkInFlight'));
         }
         await dbs?.close();
       })();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DbSource } from './context/mongo-connection.js';
 import { AuthError } from './errors.js';
 import type { JwksStore } from './token/jwks-store.js';
+import { logText } from './log-messages.js';
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -34,7 +35,7 @@ export async function mongoReady(dbs: DbSource, logger: Logger): Promise<void> {
     const db = await dbs.db();
     await db.command({ ping: 1 });
   } catch (error) {
-    logger.warn({ err: describe(error) }, `Readiness: MongoDB does not answer: ${describe(error)}`);
+    logger.warn({ err: describe(error) }, logText('readinessMongo', describe(error)));
     throw new AuthError('context_unavailable', { reason: describe(error), cause: error });
   }
 }

@@ -18,7 +18,7 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { createAuth } from 'ayz-auth';
 import { createTestIssuer, seedMember, type SeededMember } from 'ayz-auth/testing';
-import { startTestMongo } from '../../test/support/mongo/harness.js';
+import { startTestMongo } from '../../tools/mongo-wire-server/harness.js';
 import { createExpressApp } from '../../examples/express-app/app.js';
 import { pickDistinct, swapPayload } from './forge.js';
 

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { EMPTY_DIRECTORY_CONTEXT, type DirectoryContext, type Identity } from '../auth-context.js';
 import type { ResolvedOptions } from '../config/resolve-options.js';
@@ -8,7 +7,9 @@ import type { ResolvedProvisioningOptions } from '../provisioning/provisioning-o
 import { lookupDirectory, type DirectoryEntry } from './directory-lookup.js';
 import type { DbSource } from './mongo-connection.js';
 import type { PendingWork } from './pending-work.js';
+import { SharedLoadCache } from './shared-load-cache.js';
 import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution.js';
+import { logText } from '../log-messages.js';
 
 type ContextSettings = ResolvedOptions['context'];
 
@@ -48,56 +49,13 @@ function withTeam(entry: DirectoryEntry, base: DirectoryContext, team: TeamChoic
   return context;
 }
 
-/** A small TTL cache whose concurrent misses share one load. */
-class SingleFlightCache<V extends object> {
-  private readonly lru: LRUCache<string, V> | null;
-  private readonly inflight = new Map<string, Promise<V>>();
-
-  constructor(max: number, ttlSec: number) {
-    this.lru = ttlSec > 0 ? new LRUCache<string, V>({ max, ttl: ttlSec * 1000 }) : null;
-  }
-
-  get(key: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.lru?.get(key);
-    if (hit) return Promise.resolve(hit);
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = load()
-        .then((value) => {
-          // A load that an invalidation overtook is still answered, but not kept.
-          if (this.inflight.get(key) === pending) this.lru?.set(key, value);
-          return value;
-        })
-        .finally(() => {
-          if (this.inflight.get(key) === pending) this.inflight.delete(key);
-        });
-      this.inflight.set(key, pending);
-    }
-    return pending;
-  }
-
-  /** The cached value, synchronously; undefined on a miss (a load in flight is not waited for). */
-  peek(key: string): V | undefined {
-    return this.lru?.get(key);
-  }
-
-  set(key: string, value: V): void {
-    this.lru?.set(key, value);
-  }
-
-  deleteWhere(match: (key: string) => boolean): void {
-    for (const key of [...(this.lru?.keys() ?? [])]) if (match(key)) this.lru?.delete(key);
-    for (const key of [...this.inflight.keys()]) if (match(key)) this.inflight.delete(key);
-  }
-}
-
 /**
  * The MongoDB half of the context: organization and user (round trip 1, cached for a short
  * TTL), then the validated team (round trip 2, fresh on every request unless `cacheTeam`).
  */
 export class ContextBuilder {
-  private readonly directory: SingleFlightCache<DirectoryEntry>;
-  private readonly teams: SingleFlightCache<TeamChoice>;
+  private readonly directory: SharedLoadCache<DirectoryEntry>;
+  private readonly teams: SharedLoadCache<TeamChoice>;
   /** Opt-in provisioning; null (the default) keeps the builder read-only apart from the team write-back. */
   readonly provisioner: Provisioner | null;
 
@@ -113,8 +71,8 @@ export class ContextBuilder {
     work: PendingWork | null = null,
   ) {
     this.provisioner = provisioning ? new Provisioner(dbs, provisioning, logger, settings.directoryMax, work) : null;
-    this.directory = new SingleFlightCache(settings.directoryMax, settings.directoryTtlSec);
-    this.teams = new SingleFlightCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
+    this.directory = new SharedLoadCache(settings.directoryMax, settings.directoryTtlSec);
+    this.teams = new SharedLoadCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
   }
 
   /**
@@ -196,10 +154,10 @@ export class ContextBuilder {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const fields = { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, err: reason };
     if (this.settings.onUnavailable === 'degrade') {
-      this.logger.warn(fields, `Failed to load context from MongoDB: ${reason}. Continuing without directory data.`);
+      this.logger.warn(fields, logText('contextDegraded', reason));
       return { ...known, currentTeamId: null, currentTeamName: null };
     }
-    this.logger.error(fields, `Failed to load context from MongoDB: ${reason}`);
+    this.logger.error(fields, logText('contextUnavailable', reason));
     throw new AuthError('context_unavailable', { cause: error });
   }
 }

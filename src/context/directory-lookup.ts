@@ -2,6 +2,9 @@ import type { Db, Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { describeId, idHex } from './object-ids.js';
 import { organizationFields, type OrganizationFields } from './organization-fields.js';
+import { COLLECTIONS } from '../data-model/collections.js';
+import { directoryPipeline } from '../data-model/directory-pipeline.js';
+import { logText } from '../log-messages.js';
 
 export interface DirectoryOrganization extends OrganizationFields {
   /** `_id` as stored, to query with the very value the database holds. */
@@ -19,74 +22,6 @@ export interface DirectoryUser {
 export interface DirectoryEntry {
   readonly organization: DirectoryOrganization | null;
   readonly user: DirectoryUser | null;
-}
-
-const toObjectIdOr = (input: string, fallback: unknown): Document => ({
-  $convert: { input, to: 'objectId', onError: fallback, onNull: fallback },
-});
-
-/** Matches the membership rows of (member, org), whichever form `organization_id` is stored in. */
-const membershipOf = (stytchMemberId: string, status: Document): Document => ({
-  $match: {
-    stytch_member_id: stytchMemberId,
-    status,
-    $expr: { $in: ['$organization_id', ['$$oid', { $toString: '$$oid' }, toObjectIdOr('$$oid', '$$oid')]] },
-  },
-});
-
-/**
- * One aggregation answers what the Python library asked in up to seven queries: the
- * organization, the member's active membership in it with its user, whether the member has a
- * non-active membership in it (an explicit removal, which the fallback must not override),
- * and — unioned in, so it costs no second trip — the direct `users.stytch_member_id` match
- * used as the fallback. Ids are matched in both stored forms (ObjectId or 24-hex string).
- */
-export function directoryPipeline(stytchMemberId: string, stytchOrgId: string): Document[] {
-  return [
-    { $match: { stytch_org_id: stytchOrgId } },
-    { $sort: { _id: 1 } },
-    { $limit: 1 },
-    { $project: { entitlements: 1, subscription_tier: 1, subscription_limits: 1 } },
-    {
-      $lookup: {
-        from: 'user_organization_memberships',
-        let: { oid: '$_id' },
-        pipeline: [
-          membershipOf(stytchMemberId, { $eq: 'active' }),
-          { $sort: { _id: 1 } },
-          { $limit: 20 },
-          { $project: { user_id: 1 } },
-          { $set: { userOid: toObjectIdOr('$user_id', null) } },
-          { $lookup: { from: 'users', localField: 'userOid', foreignField: '_id', as: 'user' } },
-          { $project: { user_id: 1, 'user._id': 1 } },
-        ],
-        as: 'memberships',
-      },
-    },
-    {
-      // Only "active" counts: any other status, or none at all, is not an active membership.
-      // The newest such row is reported (the latest change to the member).
-      $lookup: {
-        from: 'user_organization_memberships',
-        let: { oid: '$_id' },
-        pipeline: [membershipOf(stytchMemberId, { $ne: 'active' }), { $sort: { _id: -1 } }, { $limit: 1 }, { $project: { status: 1 } }],
-        as: 'inactiveMemberships',
-      },
-    },
-    { $set: { _kind: 'org' } },
-    {
-      $unionWith: {
-        coll: 'users',
-        pipeline: [
-          { $match: { stytch_member_id: stytchMemberId } },
-          { $sort: { _id: 1 } },
-          { $limit: 1 },
-          { $project: { _id: 1 } },
-          { $set: { _kind: 'user' } },
-        ],
-      },
-    },
-  ];
 }
 
 function membershipUser(orgDoc: Document | undefined): { id: unknown; hex: string } | null {
@@ -119,7 +54,7 @@ export async function lookupDirectory(
   stytchOrgId: string,
   logger: Logger,
 ): Promise<DirectoryEntry> {
-  const docs = await db.collection('organizations').aggregate(directoryPipeline(stytchMemberId, stytchOrgId)).toArray();
+  const docs = await db.collection(COLLECTIONS.organizations).aggregate(directoryPipeline(stytchMemberId, stytchOrgId)).toArray();
   const orgDoc = docs.find((d) => d._kind === 'org');
   const directDoc = docs.find((d) => d._kind === 'user');
   const fields = { stytchMemberId, stytchOrgId };
@@ -145,13 +80,13 @@ export async function lookupDirectory(
     // row, otherwise deactivating a member in MongoDB would change nothing.
     logger.warn(
       { ...fields, orgId: organization.hex, membershipStatus: inactive.status },
-      `Membership of stytch_member_id=${stytchMemberId} in org=${stytchOrgId} is ${inactive.label}; no user (membership inactive)`,
+      logText('membershipInactive', stytchMemberId, stytchOrgId, inactive.label),
     );
   } else {
     if (organization) {
-      logger.warn(fields, `No org membership found for stytch_member_id=${stytchMemberId}, org=${stytchOrgId}. Falling back to direct user lookup.`);
+      logger.warn(fields, logText('noOrgMembership', stytchMemberId, stytchOrgId));
     } else {
-      logger.warn(fields, `Organization not found for stytch_org_id: ${stytchOrgId}. Falling back to direct user lookup.`);
+      logger.warn(fields, logText('organizationNotFound', stytchOrgId));
     }
     const hex = idHex(directDoc?._id);
     if (directDoc && hex) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuthContext } from '../auth-context.js';
+import { logText } from '../log-messages.js';
 
 /**
  * Contexts made by an `Auth` that has no MongoDB. Their entitlements and team are null because
@@ -34,7 +35,7 @@ export function builtWithoutDirectory(ctx: AuthContext): DirectoryWiring | undef
 export function assertDirectoryWired(ctx: AuthContext, guard: string): void {
   const wiring = withoutDirectory.get(ctx);
   if (wiring === undefined) return;
-  const message = `ayz-auth: ${guard} needs MongoDB: pass \`mongo\` to createAuth (or set MONGODB_URI for createAuthFromEnv)`;
+  const message = logText('directoryNotWired', guard);
   if (!wiring.reported) {
     wiring.reported = true;
     wiring.logger.error({ guard }, message);

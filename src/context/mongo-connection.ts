@@ -1,5 +1,6 @@
 import type { Db, MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
+import { logText } from '../log-messages.js';
 
 /**
  * Where the context builder and provisioning get their `Db`, once per operation. The warm
@@ -125,11 +126,11 @@ export class MongoConnection implements DbSource {
       void client.close().catch(() => undefined);
       this.logger.warn(
         { ...this.where, err: describe(error), retryInMs: this.delayMs },
-        `MongoDB connection failed; next attempt in ${this.delayMs} ms`,
+        logText('mongoConnectFailed', String(this.delayMs)),
       );
       throw error;
     }
-    if (this.lastFailure !== null) this.logger.info(this.where, 'MongoDB connected after failed attempts');
+    if (this.lastFailure !== null) this.logger.info(this.where, logText('mongoConnected'));
     this.lastFailure = null;
     this.delayMs = 0;
     const db = client.db(this.dbName);

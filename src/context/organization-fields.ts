@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logText } from '../log-messages.js';
 
 export interface OrganizationFields {
   readonly entitlements: readonly string[] | null;
@@ -15,7 +16,7 @@ const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function organizationFields(doc: Record<string, unknown>, stytchOrgId: string, logger: Logger): OrganizationFields {
   const bad = (field: string, detail: string) =>
-    logger.warn({ stytchOrgId, field }, `Invalid ${field} in organization ${stytchOrgId}: ${detail}; ignored`);
+    logger.warn({ stytchOrgId, field }, logText('invalidOrganizationField', field, stytchOrgId, detail));
 
   let entitlements: string[] | null;
   const rawEntitlements = doc.entitlements;

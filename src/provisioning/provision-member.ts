@@ -16,6 +16,7 @@
  *
  * Never resurrected: a membership of another status than `active` stops provisioning.
  */
+import { COLLECTIONS } from '../data-model/collections.js';
 import { MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import type { Identity } from '../auth-context.js';
@@ -89,7 +90,7 @@ async function findOrCreateOrganization(
   logger: Logger,
   now: Date,
 ): Promise<OrganizationStep | ProvisionSkipReason> {
-  const organizations = db.collection('organizations');
+  const organizations = db.collection(COLLECTIONS.organizations);
   const { stytchOrgId } = identity;
   const existing = await organizations.findOne({ stytch_org_id: stytchOrgId }, { sort: { _id: 1 }, projection: { _id: 1 } });
   if (existing) {
@@ -179,7 +180,7 @@ export async function provisionResolved(
   if (typeof org === 'string') return skipped(org);
 
   // The membership, by value in either stored id form, in any status.
-  const memberships = db.collection('user_organization_memberships');
+  const memberships = db.collection(COLLECTIONS.orgMemberships);
   const found = await memberships
     .find({ stytch_member_id: M, organization_id: { $in: [org.id, org.hex, ...(org.id instanceof ObjectId ? [] : [ObjectId.createFromHexString(org.hex)])] } })
     .sort({ _id: 1 })
@@ -197,7 +198,7 @@ export async function provisionResolved(
   let membershipCreated = false;
   if (membership === null) {
     // A user of this very Stytch member id (legacy single-org data) gets the membership.
-    const legacy = await db.collection('users').findOne({ stytch_member_id: M }, { sort: { _id: 1 }, projection: { _id: 1 } });
+    const legacy = await db.collection(COLLECTIONS.users).findOne({ stytch_member_id: M }, { sort: { _id: 1 }, projection: { _id: 1 } });
     const legacyHex = idHex(legacy?._id);
     const candidate = legacyHex === null ? new ObjectId() : ObjectId.createFromHexString(legacyHex);
     const orgOid = ObjectId.createFromHexString(org.hex);
@@ -239,7 +240,7 @@ export async function provisionResolved(
   }
 
   // The user, by the `_id` the membership names: every racer upserts the same document.
-  const users = db.collection('users');
+  const users = db.collection(COLLECTIONS.users);
   const userOid = ObjectId.createFromHexString(userHex);
   let userCreated = false;
   if (membershipCreated || membership.provisioned_by === PROVISIONED_BY) {

@@ -15,6 +15,7 @@
  * Database errors of provisioning propagate: the builder answers them like any directory
  * failure (503 `context_unavailable`, or the `degrade` mode).
  */
+import { COLLECTIONS } from '../data-model/collections.js';
 import { LRUCache } from 'lru-cache';
 import { ObjectId } from 'mongodb';
 import type { Logger } from 'pino';
@@ -88,7 +89,7 @@ export class Provisioner {
     const task = this.dbs
       .db()
       .then((db) =>
-        db.collection('users').updateOne(
+        db.collection(COLLECTIONS.users).updateOne(
           {
             _id: ObjectId.createFromHexString(userHex),
             $or: [{ last_login_at: { $not: { $type: 'date' } } }, { last_login_at: { $lte: cutoff } }],

@@ -6,38 +6,10 @@
  * `users` needs no unique index: a user is only ever created with the `_id` its membership
  * names, and `_id` is always unique.
  */
-import { MongoServerError, type Db, type IndexSpecification } from 'mongodb';
-import type { RecommendedIndex } from '../context/recommended-indexes.js';
+import { MongoServerError, type Db } from 'mongodb';
+import { PROVISIONING_INDEXES, type ProvisioningIndex } from '../data-model/indexes.js';
 
-export interface ProvisioningIndex extends RecommendedIndex {
-  readonly unique: true;
-  /** Only needed with `createOrganizations`. */
-  readonly onlyWithCreateOrganizations: boolean;
-}
-
-export const MEMBERSHIP_UNIQUE_INDEX: ProvisioningIndex = Object.freeze({
-  collection: 'user_organization_memberships',
-  keys: { stytch_member_id: 1, organization_id: 1 } as IndexSpecification,
-  name: 'ayz_member_org_unique',
-  unique: true,
-  onlyWithCreateOrganizations: false,
-  serves: 'provisioning: one membership per Stytch member and organization',
-});
-
-/**
- * Same key as the recommended (non-unique) `ayz_stytch_org_id`, and the same name: MongoDB
- * allows one index per key pattern, and the unique one serves round trip 1 just as well.
- */
-export const ORGANIZATION_UNIQUE_INDEX: ProvisioningIndex = Object.freeze({
-  collection: 'organizations',
-  keys: { stytch_org_id: 1 } as IndexSpecification,
-  name: 'ayz_stytch_org_id',
-  unique: true,
-  onlyWithCreateOrganizations: true,
-  serves: 'provisioning: one organization per Stytch organization',
-});
-
-export const PROVISIONING_INDEXES: readonly ProvisioningIndex[] = Object.freeze([MEMBERSHIP_UNIQUE_INDEX, ORGANIZATION_UNIQUE_INDEX]);
+export { MEMBERSHIP_UNIQUE_INDEX, ORGANIZATION_UNIQUE_INDEX, PROVISIONING_INDEXES, type ProvisioningIndex } from '../data-model/indexes.js';
 
 const INDEX_CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict
 

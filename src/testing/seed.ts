@@ -13,13 +13,8 @@ import { ObjectId, type Db } from 'mongodb';
 /** A document as the helpers build it; `extra` fields are merged over it last. */
 export type SeedDocument = Record<string, unknown>;
 
-export const COLLECTIONS = {
-  organizations: 'organizations',
-  users: 'users',
-  orgMemberships: 'user_organization_memberships',
-  teams: 'teams',
-  teamMemberships: 'user_team_memberships',
-} as const;
+export { COLLECTIONS } from '../data-model/collections.js';
+import { COLLECTIONS } from '../data-model/collections.js';
 
 /** Ids are usually ObjectIds, but production data also holds 24-hex strings; both are stored as given. */
 export type IdValue = ObjectId | string;

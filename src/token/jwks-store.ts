@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWK, type JWTHeaderParameters } from 'jose';
 import type { Logger } from 'pino';
 import { AuthError } from '../errors.js';
+import { logText } from '../log-messages.js';
 
 /** Keys given in process instead of fetched (see `JwksOptions.keys`). */
 export type JwksKeysProvider = () => unknown;
@@ -35,6 +36,18 @@ function usableKeys(body: unknown): JWK[] {
 
 /** First wait after a failed fetch; it doubles with each further failure, up to `cooldownMs`. */
 const FIRST_RETRY_MS = 1_000;
+
+/** Keys fetched from one address, as every store of that address may use them. */
+interface FetchedKeys {
+  readonly resolver: KeyResolver;
+  readonly kids: ReadonlySet<string>;
+  readonly fetchedAt: number;
+}
+
+// The only state shared between Auths: the last keys fetched from each address (the keys of a
+// Stytch project are the same for every service of it, and a second copy would double the
+// fetches). Options, logger, failures and back-off stay with each Auth's own store.
+const fetchedKeysByUrl = new Map<string, FetchedKeys>();
 
 /** A kid is named in a reason only when it looks like a key id: short, plain characters. */
 const SHOWABLE_KID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -99,8 +112,19 @@ export class JwksStore {
     });
   }
 
+  /** Takes keys another store of the same address fetched after this one's last fetch. */
+  private adoptFetchedKeys(): void {
+    if (this.provider !== null) return;
+    const shared = fetchedKeysByUrl.get(this.url);
+    if (shared === undefined || shared.fetchedAt <= this.fetchedAt) return;
+    this.resolver = shared.resolver;
+    this.kids = new Set(shared.kids);
+    this.fetchedAt = shared.fetchedAt;
+  }
+
   /** The key for a JWS header; the function jose's `jwtVerify` calls. */
   readonly getKey = async (header: JWTHeaderParameters): Promise<ResolvedKey> => {
+    this.adoptFetchedKeys();
     const now = Date.now();
     if (this.resolver === null) {
       if (!(await this.fetchIfAllowed(now))) throw this.unavailable();
@@ -199,7 +223,8 @@ export class JwksStore {
     this.resolver = createLocalJWKSet(jwks);
     this.kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
     this.fetchedAt = Date.now();
-    if (this.failingSince !== null) this.logger.info({ jwksUrl: this.url }, 'JWKS endpoint recovered');
+    if (this.provider === null) fetchedKeysByUrl.set(this.url, { resolver: this.resolver, kids: this.kids, fetchedAt: this.fetchedAt });
+    if (this.failingSince !== null) this.logger.info({ jwksUrl: this.url }, logText('jwksRecovered'));
     this.failingSince = null;
   }
 
@@ -212,35 +237,28 @@ export class JwksStore {
       // Stytch answers 404 for a project it does not know: a configuration error, not an outage.
       this.logger.error(
         { jwksUrl: this.url, reason, retryInMs },
-        'JWKS fetch failed: the JWKS address is unknown (404); check STYTCH_PROJECT_ID and STYTCH_BASE_URL',
+        logText('jwksUnknownAddress'),
       );
     } else if (this.resolver !== null) {
       this.logger.warn(
         { jwksUrl: this.url, reason, retryInMs, keysAgeMs: Date.now() - this.fetchedAt, staleIfErrorMs: this.options.staleIfErrorMs },
-        'JWKS refresh failed; serving the last good keys',
+        logText('jwksRefreshFailed'),
       );
     } else {
-      this.logger.error({ jwksUrl: this.url, reason, retryInMs }, 'JWKS fetch failed and no keys are cached');
+      this.logger.error({ jwksUrl: this.url, reason, retryInMs }, logText('jwksFetchFailed'));
     }
   }
 }
 
-// One store per JWKS address for the whole process, shared by every Auth: the keys of one
-// Stytch project are the same for all of them, and a second copy would double the fetches.
-// The first Auth to ask for an address sets its options and logger.
-const stores = new Map<string, JwksStore>();
-
-/** A store of in-process keys (`jwks.keys`): one per Auth, never shared (the keys are the caller's). */
-export function localJwksStore(keys: object | (() => unknown), options: JwksStoreOptions, logger: Logger): JwksStore {
+/**
+ * The key store of one `Auth`. Each `Auth` owns its store, so its `jwks` options and its logger
+ * are the ones used; two services in one process that name the same address fetch separately
+ * (a fetch per cooldown each), which is cheaper than one silently setting the other's timeouts.
+ * In-process keys (`jwks.keys`) are served through the same store, with the caller's provider.
+ */
+export function jwksStoreFor(source: { readonly url: string; readonly keys: object | (() => unknown) | null }, options: JwksStoreOptions, logger: Logger): JwksStore {
+  if (source.keys === null) return new JwksStore(source.url, options, logger);
+  const keys = source.keys;
   const provider: JwksKeysProvider = typeof keys === 'function' ? (keys as () => unknown) : () => keys;
   return new JwksStore('in-process:jwks', options, logger, provider);
-}
-
-export function sharedJwksStore(url: string, options: JwksStoreOptions, logger: Logger): JwksStore {
-  let store = stores.get(url);
-  if (!store) {
-    store = new JwksStore(url, options, logger);
-    stores.set(url, store);
-  }
-  return store;
 }

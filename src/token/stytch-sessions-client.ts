@@ -4,6 +4,7 @@ import { AuthError } from '../errors.js';
 import { RateBoundedLog } from './rate-bounded-log.js';
 import { retryAfterMs } from './retry-after.js';
 import { StytchCallGate, type GateRefusal } from './stytch-call-gate.js';
+import { logText } from '../log-messages.js';
 
 export interface StytchClientOptions {
   readonly apiBaseUrl: string;
@@ -65,7 +66,7 @@ export class StytchSessionsClient {
     this.refusals = new RateBoundedLog({
       logger,
       level: 'warn',
-      message: 'Requests answered 503 without calling Stytch',
+      message: logText('stytchShed'),
       countsField: 'byReason',
     });
   }
@@ -98,20 +99,20 @@ export class StytchSessionsClient {
       if (last.kind === 'rate-limited') {
         this.gate.backOff(last.backOffMs);
         const backOffSec = Math.ceil(last.backOffMs / 1000);
-        this.logger.warn({ tokenFingerprint: fingerprint, backOffSec }, 'Stytch rate-limited sessions/authenticate (429); not retried, no call until Retry-After has passed');
+        this.logger.warn({ tokenFingerprint: fingerprint, backOffSec }, logText('stytchRateLimited'));
         throw new AuthError('stytch_unavailable', { reason: `Stytch answered 429; no call for ${backOffSec} s`, retryAfterSec: backOffSec });
       }
       if (last.kind === 'rejected') {
         const errorType = last.errorType !== null && ERROR_TYPE.test(last.errorType) ? last.errorType : 'no recognised error_type';
         if (last.status === 401 && last.errorType === 'unauthorized_credentials') {
           // Our project id / secret are wrong: the caller's session may be fine.
-          this.logger.error({ status: last.status, errorType: last.errorType }, 'Stytch rejected the project credentials; check STYTCH_PROJECT_ID and STYTCH_SECRET');
+          this.logger.error({ status: last.status, errorType: last.errorType }, logText('stytchBadCredentials'));
           throw new AuthError('stytch_unavailable', { reason: 'Stytch rejected our project credentials (401 unauthorized_credentials)' });
         }
         // No log line of its own: the caller logs the rejection (DEBUG each, INFO summarised).
         throw new AuthError('session_invalid', { reason: `Stytch answered ${last.status} ${errorType}` });
       }
-      this.logger.warn({ tokenFingerprint: fingerprint, attempt: attempt + 1, reason: last.reason }, 'Stytch sessions/authenticate failed');
+      this.logger.warn({ tokenFingerprint: fingerprint, attempt: attempt + 1, reason: last.reason }, logText('stytchAttemptFailed'));
     }
     const reason = last.kind === 'transient' ? last.reason : 'no answer';
     throw new AuthError('stytch_unavailable', {

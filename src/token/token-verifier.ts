@@ -5,12 +5,13 @@ import { AuthError } from '../errors.js';
 import { tokenFingerprint } from '../logger.js';
 import { isBearerTokenShaped, isJwtShaped, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from './bearer.js';
 import { identityFromClaims, identityFromSessionResponse } from './identity.js';
-import { localJwksStore, sharedJwksStore, type JwksStore } from './jwks-store.js';
+import { jwksStoreFor, type JwksStore } from './jwks-store.js';
 import { RateBoundedLog } from './rate-bounded-log.js';
 import { RejectedTokenCache, type RejectedTokenEntry } from './rejected-token-cache.js';
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
 import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { logText } from '../log-messages.js';
 
 /** Stytch's opaque session tokens are 44 characters long. */
 const STYTCH_OPAQUE_TOKEN_LENGTH = 44;
@@ -41,10 +42,7 @@ export class TokenVerifier {
   private readonly rejections: RateBoundedLog;
 
   constructor(options: ResolvedOptions, private readonly logger: Logger) {
-    this.jwks =
-      options.jwks.keys === null
-        ? sharedJwksStore(options.jwks.url, options.jwks, logger)
-        : localJwksStore(options.jwks.keys, options.jwks, logger);
+    this.jwks = jwksStoreFor(options.jwks, options.jwks, logger);
     this.cache = new VerifiedTokenCache(options.tokenCache.max);
     this.policy = {
       projectId: options.stytch.projectId,
@@ -57,7 +55,7 @@ export class TokenVerifier {
     this.rejected = new RejectedTokenCache(options.remote.negativeCacheTtlSec);
     this.acceptOpaqueTokens = options.remote.acceptOpaqueTokens;
     // Anyone can make Stytch reject a token: one INFO line per interval, each at DEBUG (by the caller).
-    this.rejections = new RateBoundedLog({ logger, level: 'info', message: 'Sessions rejected by Stytch', countsField: 'byCode' });
+    this.rejections = new RateBoundedLog({ logger, level: 'info', message: logText('stytchRejections'), countsField: 'byCode' });
     this.stytch =
       options.stytch.secret === null
         ? null

@@ -1,11 +1,11 @@
 /**
  * Entitlements, team and per-request log ids through each adapter, with the real core reading
- * a real MongoDB (the run's tier, see test/support/mongo). Same app routes as ./scenarios.ts.
+ * a real MongoDB (the run's tier, see tools/mongo-wire-server). Same app routes as ./scenarios.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, seedMember, type SeededMember, type TestIssuer } from 'ayz-auth/testing';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 import { captureLogs } from '../support/log-capture.js';
 import { bearer, httpRequest, type HttpResponse } from './http-client.js';
 import type { StartApp } from './scenarios.js';

@@ -9,7 +9,7 @@ import { AuthError, createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
 import { createExpressApp } from '../../examples/express-app/app.js';
 import { createFastifyApp } from '../../examples/fastify-app/app.js';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 
 let issuer: TestIssuer;
 let mongo: TestDb;

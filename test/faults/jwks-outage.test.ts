@@ -40,8 +40,9 @@ afterAll(async () => {
 });
 
 /**
- * A cold service each time. The key store is shared per JWKS address within a process, so
- * each rig gets its own address (a query string the issuer ignores) and so its own store.
+ * A cold service each time. Each `Auth` owns its key store, but keys fetched from one address
+ * are shared by the stores of that address, so each rig gets its own address (a query string
+ * the issuer ignores) and so starts with no keys.
  */
 async function rig(overrides: { jwks?: Partial<typeof JWKS>; jwksUrl?: string } = {}): Promise<Rig> {
   issuer.setJwksMode('ok');

@@ -8,7 +8,7 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuth } from 'ayz-auth';
 import { createTestIssuer, seedMember } from 'ayz-auth/testing';
-import { uniqueDbName } from '../support/mongo/harness.js';
+import { uniqueDbName } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs } from '../support/log-capture.js';
 import { bearer } from '../adapters/http-client.js';
 import { startApp, type FrameworkName } from '../hostile/apps.js';

@@ -9,7 +9,7 @@ import { MongoClient, ObjectId, type Db, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuthError, createAuth, parseBearerHeader, type Auth, type AuthContext } from 'ayz-auth';
 import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
-import { uniqueDbName } from '../support/mongo/harness.js';
+import { uniqueDbName } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const TOKEN = /^[A-Za-z0-9_.-]{20,16377}$/;

@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, seedMember, type TestIssuer } from 'ayz-auth/testing';
-import { uniqueDbName } from '../support/mongo/harness.js';
+import { uniqueDbName } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs, expectNoSecretIn, type CapturedLog } from '../support/log-capture.js';
 import { httpRequest } from '../adapters/http-client.js';
 import { FRAMEWORKS, startApp, type RunningApp } from './apps.js';

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, createAuth, type Auth } from 'ayz-auth';
 import { getAuth, verifyAuth } from 'ayz-auth/express';
 import { createTestIssuer, seedMember, type TestIssuer } from 'ayz-auth/testing';
-import { startLoopbackMongo, type LoopbackMongo } from '../support/mongo/harness.js';
+import { startLoopbackMongo, type LoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs, type CapturedLog } from '../support/log-capture.js';
 import { bearer, httpRequest } from '../adapters/http-client.js';
 import { startExpress } from '../adapters/express/express-app.js';

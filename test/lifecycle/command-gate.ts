@@ -4,8 +4,8 @@
  * through untouched, byte for byte.
  */
 import net from 'node:net';
-import type { Doc } from '../support/mongo/bson-values.js';
-import { MessageSplitter, parseMessage } from '../support/mongo/wire.js';
+import type { Doc } from '../../tools/mongo-wire-server/bson-values.js';
+import { MessageSplitter, parseMessage } from '../../tools/mongo-wire-server/wire.js';
 
 export interface CommandGate {
   /** `mongodb://127.0.0.1:<proxy port>` */

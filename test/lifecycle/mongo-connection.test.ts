@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { MongoClient, type Db } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MongoBackoffError, MongoConnection, MongoConnectionClosedError } from '../../src/context/mongo-connection.js';
-import { startLoopbackMongo } from '../support/mongo/harness.js';
+import { startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -9,7 +9,7 @@ import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, seedMember } from 'ayz-auth/testing';
-import { startLoopbackMongo } from '../support/mongo/harness.js';
+import { startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 import { captureLogs } from '../support/log-capture.js';
 import { bearer, httpRequest, type HttpResponse } from '../adapters/http-client.js';
 import { startExpress } from '../adapters/express/express-app.js';

@@ -6,7 +6,7 @@
 import { ObjectId } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalKey, compareValues, sortDocuments } from '../support/mongo/bson-values.js';
+import { canonicalKey, compareValues, sortDocuments } from '../../tools/mongo-wire-server/bson-values.js';
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 

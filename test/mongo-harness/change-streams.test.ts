@@ -8,8 +8,8 @@
 import { type ChangeStream, type ChangeStreamDocument, type CommandStartedEvent, type CommandSucceededEvent, type Document, MongoClient, type ResumeToken } from 'mongodb';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestDb, needsMongo, type TestDb } from '../support/mongo/connect.js';
-import { type LoopbackMongo, startLoopbackMongo } from '../support/mongo/harness.js';
+import { connectTestDb, needsMongo, type TestDb } from '../../tools/mongo-wire-server/connect.js';
+import { type LoopbackMongo, startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 
 // Typed as any: the tests store documents with chosen _id types the driver typings cannot describe.
 type Loose = any;

@@ -6,9 +6,8 @@
  */
 import { type Document, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
-import { directoryPipeline } from '../../src/context/directory-lookup.js';
-import { teamPipeline } from '../../src/context/team-resolution.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
+import { directoryPipeline, teamPipeline } from '../../src/data-model/index.js';
 
 // The library's own pipelines, so the server is proven on exactly what it will be sent.
 const orgAndUserPipeline = (O: string, M: string): Document[] => directoryPipeline(M, O);

@@ -5,7 +5,7 @@
  */
 import { type Document, ObjectId, Timestamp } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 
 // Typed as any: these tests store every BSON shape, which the driver typings cannot describe.
 type Loose = any;

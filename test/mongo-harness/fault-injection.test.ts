@@ -6,7 +6,7 @@
  */
 import { MongoClient, MongoError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LoopbackMongo, startLoopbackMongo } from '../support/mongo/harness.js';
+import { type LoopbackMongo, startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@
  */
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { startLoopbackMongo, startTestMongo, uniqueDbName } from '../support/mongo/harness.js';
+import { startLoopbackMongo, startTestMongo, uniqueDbName } from '../../tools/mongo-wire-server/harness.js';
 
 describe('startTestMongo', () => {
   it('tier 1 when MONGODB_URI is set: uses it as is and reports it (credentials hidden)', async () => {

@@ -7,8 +7,8 @@
  */
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestDb, needsMongo, type TestDb } from '../support/mongo/connect.js';
-import { startLoopbackMongo } from '../support/mongo/harness.js';
+import { connectTestDb, needsMongo, type TestDb } from '../../tools/mongo-wire-server/connect.js';
+import { startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 
 describe('on the run server', () => {
   let t: TestDb;

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { BSON, type Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoopbackMongo, startLoopbackMongo } from '../support/mongo/harness.js';
+import { type LoopbackMongo, startLoopbackMongo } from '../../tools/mongo-wire-server/harness.js';
 
 let mongo: LoopbackMongo;
 beforeAll(async () => {

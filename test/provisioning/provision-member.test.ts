@@ -14,7 +14,7 @@ import {
 } from 'ayz-auth';
 import { seedOrganization, seedOrgMembership, seedUser } from 'ayz-auth/testing';
 import { captureLogs, type CapturedLog } from '../support/log-capture.js';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 
 const O = 'organization-test-prov';
 const M = 'member-test-prov';

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AuthConfigError, createAuth, createProvisioningIndexes, type Auth, type AuthOptions } from 'ayz-auth';
 import { createTestIssuer, seedMember, seedOrganization, type TestIssuer } from 'ayz-auth/testing';
 import { captureLogs, type CapturedLog } from '../support/log-capture.js';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 
 const O = 'organization-test-auth-prov';
 const M = 'member-test-auth-prov';

@@ -2,10 +2,10 @@
  * vitest globalSetup: one MongoDB for the whole run (tier chosen by the harness, which
  * prints it), handed to test files through `inject('mongoUri')`, `inject('mongoTier')`
  * and `inject('mongoCapabilities')`. Test files isolate themselves by database name
- * (see test/support/mongo/connect.ts).
+ * (see tools/mongo-wire-server/connect.ts).
  */
 import type { TestProject } from 'vitest/node';
-import { startTestMongo, type TestMongo } from './mongo/harness.js';
+import { startTestMongo, type TestMongo } from '../../tools/mongo-wire-server/harness.js';
 
 let mongo: TestMongo | undefined;
 

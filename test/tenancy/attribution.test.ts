@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attribution } from 'ayz-auth';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 import { contextOf } from './context-of.js';
 
 describe('attribution', () => {

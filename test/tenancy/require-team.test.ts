@@ -3,7 +3,7 @@ import { createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, seedMember, seedOrganization, seedOrgMembership, seedUser, type TestIssuer } from 'ayz-auth/testing';
 import { bearer, httpRequest } from '../adapters/http-client.js';
 import { GUARD_APP_KINDS, type RunningApp } from '../roles/guard-apps.js';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 import { contextOf } from './context-of.js';
 
 let issuer: TestIssuer;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ObjectId, type Db } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, DEFAULT_SCOPE_FIELDS, scopeClause, scopeFilter, type AuthContext } from 'ayz-auth';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 import { contextOf } from './context-of.js';
 
 function thrown(fn: () => unknown): unknown {

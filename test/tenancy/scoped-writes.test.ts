@@ -1,7 +1,7 @@
 import { ObjectId, type Db, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, scopedInsert, scopedUpdate, scopeFilter } from 'ayz-auth';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 import { contextOf } from './context-of.js';
 
 function thrown(fn: () => unknown): unknown {

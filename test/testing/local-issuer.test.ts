@@ -79,10 +79,6 @@ describe('sessionJwt input: orgId is an alias of organizationId', () => {
   });
 });
 
-/**
- * LEAD: this block needs the core patch of the report (`jwks.keys` in AuthOptions, resolved
- * options, JwksStore provider, TokenVerifier choosing localJwksStore).
- */
 describe('createLocalTestIssuer with createAuth (jwks.keys)', () => {
   const options = (local: LocalTestIssuer, extra: Partial<AuthOptions> = {}): AuthOptions => ({
     stytch: local.authOptions,

@@ -9,7 +9,7 @@ import {
   seedTeamMembership,
   seedUser,
 } from 'ayz-auth/testing';
-import { connectTestDb, type TestDb } from '../support/mongo/connect.js';
+import { connectTestDb, type TestDb } from '../../tools/mongo-wire-server/connect.js';
 
 let t: TestDb;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Which MongoDB the tests run against (see /work/shared/spec/mongodb-in-tests.md), in
+ * Which MongoDB the tests, examples, bench and soak run against (see README.md here), in
  * this order of preference:
  *   1. `MONGODB_URI` is set → that server (a developer's MongoDB, Atlas, a CI service);
  *   2. mongodb-memory-server finds or downloads a `mongod` (or `MONGOMS_SYSTEM_BINARY`)

@@ -1,0 +1,57 @@
+import { LRUCache } from 'lru-cache';
+
+type Load<V> = () => Promise<V>;
+
+/**
+ * A small TTL cache whose concurrent misses share one load: `lru-cache`'s `fetch()`, with the
+ * load of each call passed as the fetch context.
+ *
+ * - A load overtaken by an invalidation is still answered but not kept: `delete` aborts the
+ *   fetch in flight, and `ignoreFetchAbort` lets it finish for its waiters without storing it.
+ * - A failed load is never kept (lru-cache deletes a rejected fetch) and every waiter sees it.
+ * - `ttlSec: 0` keeps nothing: every fetch is forced to load (`forceRefresh`), yet a fetch
+ *   already in flight for the key is still shared, and `peek` never answers.
+ */
+export class SharedLoadCache<V extends object> {
+  private readonly lru: LRUCache<string, V, Load<V>>;
+  private readonly keeps: boolean;
+  /**
+   * Keys whose load is in flight, with how many loads: lru-cache's iterators skip entries still
+   * being fetched, and an invalidation by organization or by member must reach those too.
+   */
+  private readonly loading = new Map<string, number>();
+
+  constructor(max: number, ttlSec: number) {
+    this.keeps = ttlSec > 0;
+    this.lru = new LRUCache<string, V, Load<V>>({
+      max,
+      ...(this.keeps ? { ttl: ttlSec * 1000 } : {}),
+      ignoreFetchAbort: true,
+      fetchMethod: async (key, _stale, { context }) => {
+        this.loading.set(key, (this.loading.get(key) ?? 0) + 1);
+        try {
+          return await context();
+        } finally {
+          const left = (this.loading.get(key) ?? 1) - 1;
+          if (left === 0) this.loading.delete(key);
+          else this.loading.set(key, left);
+        }
+      },
+    });
+  }
+
+  async get(key: string, load: Load<V>): Promise<V> {
+    const value = await this.lru.fetch(key, { context: load, forceRefresh: !this.keeps });
+    // fetch() answers undefined only when the load does, and a load always answers a V.
+    return value as V;
+  }
+
+  /** The cached value, synchronously; undefined on a miss (a load in flight is not waited for). */
+  peek(key: string): V | undefined {
+    return this.keeps ? this.lru.get(key) : undefined;
+  }
+
+  deleteWhere(match: (key: string) => boolean): void {
+    for (const key of [...this.lru.keys(), ...this.loading.keys()]) if (match(key)) this.lru.delete(key);
+  }
+}
