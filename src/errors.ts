@@ -32,11 +32,13 @@ const CODES = {
   factor_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required authentication factor is missing' },
   claim_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required session claim is missing' },
   role_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required role is missing' },
+  permission_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required permission is missing' },
   team_required: { status: 400, bearerError: null, message: 'No team selected. Please select a team in your organization.' },
   tenant_unknown: { status: 403, bearerError: 'insufficient_scope', message: 'The caller has no organization or user in the directory' },
   jwks_unavailable: { status: 503, bearerError: null, message: 'Signing keys are temporarily unavailable' },
   stytch_unavailable: { status: 503, bearerError: null, message: 'Authentication service temporarily unavailable' },
   context_unavailable: { status: 503, bearerError: null, message: 'The user directory is temporarily unavailable' },
+  rbac_unavailable: { status: 503, bearerError: null, message: 'Permissions are temporarily unavailable' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type AuthErrorCode = keyof typeof CODES;
@@ -46,13 +48,19 @@ export const AUTH_ERROR_CODES: Readonly<Record<AuthErrorCode, Readonly<CodeSpec>
 
 export const WWW_AUTHENTICATE_REALM = 'ayz-auth';
 
+/** A small JSON object in an error body, e.g. `required_permission: { resource, action }`. */
+export type AuthErrorDetailObject = Readonly<Record<string, string | number | null>>;
+
+/** One extra field's value in an error body. */
+export type AuthErrorDetailValue = string | boolean | null | readonly string[] | AuthErrorDetailObject;
+
 /** Extra JSON fields a 403 carries for clients of the Python library (`required_entitlement`…). */
-export type AuthErrorDetails = Readonly<Record<string, string | boolean | null | readonly string[]>>;
+export type AuthErrorDetails = Readonly<Record<string, AuthErrorDetailValue>>;
 
 export interface AuthErrorBody {
   readonly error: AuthErrorCode;
   readonly message: string;
-  readonly [field: string]: string | boolean | null | readonly string[];
+  readonly [field: string]: AuthErrorDetailValue;
 }
 
 export interface AuthErrorOptions {

@@ -26,6 +26,8 @@ export {
   type AuthErrorStatus,
   type AuthErrorBody,
   type AuthErrorDetails,
+  type AuthErrorDetailObject,
+  type AuthErrorDetailValue,
   type AuthErrorOptions,
   type BearerErrorValue,
 } from './errors.js';
@@ -51,6 +53,25 @@ export {
   type ObjectIdAttribution,
   type AttributionOptions,
 } from './tenancy/index.js';
+export {
+  hasPermission,
+  permissionError,
+  createPermissionCheck,
+  isAuthorized,
+  buildPermissionIndex,
+  WILDCARD_ACTION,
+  DEFAULT_POLICY_REFRESH_MS,
+  DEFAULT_POLICY_STALE_IF_ERROR_MS,
+  type PermissionCheck,
+  type PermissionIndex,
+  type RbacPolicy,
+  type RbacOrgPolicy,
+  type RbacRole,
+  type RbacPermission,
+  type RbacResource,
+  type RbacScope,
+  type RbacOptions,
+} from './rbac/index.js';
 export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './roles/index.js';
 export {
   provisionMember,
