@@ -165,7 +165,7 @@ describe('counters and close', () => {
     await fetch(`${issuer.baseUrl}/elsewhere`);
     expect({ ...issuer.requests }).toEqual({ jwks: 2, authenticate: 1, other: 1 });
     issuer.resetCounters();
-    expect({ ...issuer.requests }).toEqual({ jwks: 0, authenticate: 0, other: 0 });
+    expect({ ...issuer.requests }).toEqual({ jwks: 0, authenticate: 0, rbacPolicy: 0, rbacOrgPolicy: 0, other: 0 });
   });
 
   it('close() is immediate while responses are held, and idempotent', async () => {
