@@ -31,7 +31,20 @@ export {
   type AuthErrorOptions,
   type BearerErrorValue,
 } from './errors.js';
-export { hasEntitlement, entitlementError, factorError, claimError, guardChecks, type EntitlementMode, type GuardCheck } from './guards.js';
+export {
+  hasEntitlement,
+  entitlementError,
+  factorError,
+  claimError,
+  teamError,
+  roleError,
+  hasRole,
+  createRoleCheck,
+  type Check,
+  type CheckMode,
+  type RoleCheckOptions,
+  type RoleGuardOptions,
+} from './checks/index.js';
 export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';
@@ -43,7 +56,6 @@ export {
   scopedInsert,
   DEFAULT_SCOPE_FIELDS,
   attribution,
-  teamError,
   type ScopeBy,
   type ScopeIdForm,
   type ScopeFilterOptions,
@@ -72,7 +84,6 @@ export {
   type RbacScope,
   type RbacOptions,
 } from './rbac/index.js';
-export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './roles/index.js';
 export {
   provisionMember,
   createProvisioningIndexes,
