@@ -33,6 +33,7 @@ function contextOf(identity: Identity, directory: DirectoryContext): AuthContext
     memberName: identity.memberName,
     roles: identity.roles,
     authenticationFactors: identity.authenticationFactors,
+    authenticationFactorTimes: identity.authenticationFactorTimes,
     sessionStartedAt: identity.sessionStartedAt,
     sessionExpiresAt: identity.sessionExpiresAt,
     sessionLastAccessedAt: identity.sessionLastAccessedAt,

@@ -1,6 +1,6 @@
 export { createAuth, createAuthFromEnv } from './auth.js';
 export type { Auth, AuthResult, AuthenticateRequestOptions, InvalidateTarget, RequestHeaders } from './auth-types.js';
-export type { AuthContext, Identity, DirectoryContext } from './auth-context.js';
+export type { AuthContext, Identity, DirectoryContext, AuthenticationFactorTime } from './auth-context.js';
 export type {
   AuthOptions,
   StytchOptions,
@@ -40,7 +40,10 @@ export {
   roleError,
   hasRole,
   createRoleCheck,
+  createFactorCheck,
+  type FactorGuardOptions,
   type Check,
+  type AsyncCheck,
   type CheckMode,
   type RoleCheckOptions,
   type RoleGuardOptions,

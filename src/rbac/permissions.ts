@@ -5,6 +5,7 @@
  * the policy is loaded.
  */
 import type { AuthContext } from '../auth-context.js';
+import type { AsyncCheck } from '../checks/check.js';
 import { AuthError } from '../errors.js';
 import type { PermissionIndex } from './decision.js';
 import type { RbacPolicyStore } from './policy-store.js';
@@ -77,7 +78,7 @@ export function permissionError(ctx: AuthContext, resource: string, action: stri
  * microtask), else a promise that waits for the first load (shared by every waiting request)
  * and rejects with 503 `rbac_unavailable` when Stytch cannot give one.
  */
-export type PermissionCheck = (ctx: AuthContext) => AuthError | null | Promise<AuthError | null>;
+export type PermissionCheck = AsyncCheck;
 
 function nonEmpty(fn: string, what: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`ayz-auth: ${fn} expects the ${what} as a non-empty string`);
