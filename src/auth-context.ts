@@ -14,6 +14,8 @@ export interface AuthContext {
   readonly roles: readonly string[];
   /** Stytch authentication factor types of the session (`magic_link`, `totp`, `sso`…). */
   readonly authenticationFactors: readonly string[];
+  /** When each factor of the session was last authenticated (for step-up by factor age). */
+  readonly authenticationFactorTimes: readonly AuthenticationFactorTime[];
   readonly sessionStartedAt: Date | null;
   readonly sessionExpiresAt: Date | null;
   readonly sessionLastAccessedAt: Date | null;
@@ -32,6 +34,19 @@ export interface AuthContext {
   readonly subscriptionLimits: Readonly<Record<string, number>> | null;
 }
 
+/**
+ * One entry of a Stytch session's `authentication_factors` (JWT claim and `sessions/authenticate`
+ * alike): its type, how it was delivered, and when it was last authenticated.
+ */
+export interface AuthenticationFactorTime {
+  /** `magic_link`, `otp`, `totp`, `sso`, `oauth`, `password`… (also in `authenticationFactors`). */
+  readonly type: string;
+  /** `email`, `sms`, `authenticator_app`, `oauth_google`…; null when Stytch did not say. */
+  readonly deliveryMethod: string | null;
+  /** Stytch's `last_authenticated_at`; null when absent or unreadable (never counts as recent). */
+  readonly lastAuthenticatedAt: Date | null;
+}
+
 /** The half of the context that comes from the verified session alone. */
 export interface Identity {
   readonly memberId: string;
@@ -42,6 +57,7 @@ export interface Identity {
   readonly memberName: string | null;
   readonly roles: readonly string[];
   readonly authenticationFactors: readonly string[];
+  readonly authenticationFactorTimes: readonly AuthenticationFactorTime[];
   readonly sessionStartedAt: Date | null;
   readonly sessionExpiresAt: Date | null;
   readonly sessionLastAccessedAt: Date | null;

@@ -15,6 +15,8 @@ import { PendingWork } from './context/pending-work.js';
 import { AuthError } from './errors.js';
 import { createLibraryLogger } from './logger.js';
 import { jwksReady, mongoReady } from './readiness.js';
+import { rbacStoreFor, markWithPolicy } from './rbac/auth-wiring.js';
+import type { RbacPolicyStore } from './rbac/policy-store.js';
 import { runWithRequestId } from './request-scope.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { logTokenRejection } from './token/rejection-log.js';
@@ -32,6 +34,7 @@ function contextOf(identity: Identity, directory: DirectoryContext): AuthContext
     memberName: identity.memberName,
     roles: identity.roles,
     authenticationFactors: identity.authenticationFactors,
+    authenticationFactorTimes: identity.authenticationFactorTimes,
     sessionStartedAt: identity.sessionStartedAt,
     sessionExpiresAt: identity.sessionExpiresAt,
     sessionLastAccessedAt: identity.sessionLastAccessedAt,
@@ -52,8 +55,9 @@ function resultOf(
   directory: DirectoryContext,
   refreshedSessionJwt: string | null,
   wiring: DirectoryWiring | null,
+  rbac: RbacPolicyStore | null = null,
 ): AuthResult {
-  const context = contextOf(identity, directory);
+  const context = markWithPolicy(contextOf(identity, directory), rbac);
   if (wiring !== null) markBuiltWithoutDirectory(context, wiring);
   return { context, refreshedSessionJwt };
 }
@@ -75,6 +79,7 @@ export function createAuth(options: AuthOptions): Auth {
   const resolved = resolveOptions(options);
   const logger = createLibraryLogger(resolved.logger, resolved.logLevel);
   const verifier = new TokenVerifier(resolved, logger);
+  const rbac = rbacStoreFor(resolved, logger);
 
   let dbs: DbSource | null = null;
   const mongo = resolved.mongo;
@@ -97,7 +102,7 @@ export function createAuth(options: AuthOptions): Auth {
   async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null): Promise<AuthResult> {
     // Tracked so that close() lets a request's lookups and team write-back finish first.
     const directory = builder ? await work.track(builder.build(identity)) : EMPTY_DIRECTORY_CONTEXT;
-    return resultOf(identity, directory, refreshedSessionJwt, wiring);
+    return resultOf(identity, directory, refreshedSessionJwt, wiring, rbac);
   }
 
   /**
@@ -117,7 +122,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   function authenticateCachedIdentity(identity: Identity): Promise<AuthResult> {
     const directory = builder ? builder.cached(identity) : EMPTY_DIRECTORY_CONTEXT;
-    if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring));
+    if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring, rbac));
     return authenticateVerified(identity, null);
   }
 
@@ -189,6 +194,7 @@ export function createAuth(options: AuthOptions): Auth {
     },
     close() {
       closed = true;
+      rbac?.close();
       closing ??= (async () => {
         if (work.size > 0) logger.debug({ pending: work.size }, 'close: waiting for database work in flight');
         if (!(await work.drain(CLOSE_DRAIN_MS))) {

@@ -5,8 +5,11 @@
 
 export type AuthErrorStatus = 400 | 401 | 403 | 503;
 
-/** RFC 6750 §3.1 error values; `null` when the request carried no credentials at all. */
-export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null;
+/**
+ * RFC 6750 §3.1 error values, and RFC 9470's `insufficient_user_authentication` (step-up);
+ * `null` when the request carried no credentials at all.
+ */
+export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | null;
 
 interface CodeSpec {
   readonly status: AuthErrorStatus;
@@ -32,11 +35,18 @@ const CODES = {
   factor_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required authentication factor is missing' },
   claim_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required session claim is missing' },
   role_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required role is missing' },
+  permission_missing: { status: 403, bearerError: 'insufficient_scope', message: 'A required permission is missing' },
+  factor_stale: {
+    status: 403,
+    bearerError: 'insufficient_user_authentication',
+    message: 'A required authentication factor must be verified again',
+  },
   team_required: { status: 400, bearerError: null, message: 'No team selected. Please select a team in your organization.' },
   tenant_unknown: { status: 403, bearerError: 'insufficient_scope', message: 'The caller has no organization or user in the directory' },
   jwks_unavailable: { status: 503, bearerError: null, message: 'Signing keys are temporarily unavailable' },
   stytch_unavailable: { status: 503, bearerError: null, message: 'Authentication service temporarily unavailable' },
   context_unavailable: { status: 503, bearerError: null, message: 'The user directory is temporarily unavailable' },
+  rbac_unavailable: { status: 503, bearerError: null, message: 'Permissions are temporarily unavailable' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type AuthErrorCode = keyof typeof CODES;
@@ -46,13 +56,19 @@ export const AUTH_ERROR_CODES: Readonly<Record<AuthErrorCode, Readonly<CodeSpec>
 
 export const WWW_AUTHENTICATE_REALM = 'ayz-auth';
 
+/** A small JSON object in an error body, e.g. `required_permission: { resource, action }`. */
+export type AuthErrorDetailObject = Readonly<Record<string, string | number | null>>;
+
+/** One extra field's value in an error body. */
+export type AuthErrorDetailValue = string | number | boolean | null | readonly string[] | AuthErrorDetailObject | readonly AuthErrorDetailObject[];
+
 /** Extra JSON fields a 403 carries for clients of the Python library (`required_entitlement`…). */
-export type AuthErrorDetails = Readonly<Record<string, string | boolean | null | readonly string[]>>;
+export type AuthErrorDetails = Readonly<Record<string, AuthErrorDetailValue>>;
 
 export interface AuthErrorBody {
   readonly error: AuthErrorCode;
   readonly message: string;
-  readonly [field: string]: string | boolean | null | readonly string[];
+  readonly [field: string]: AuthErrorDetailValue;
 }
 
 export interface AuthErrorOptions {
@@ -66,14 +82,18 @@ export interface AuthErrorOptions {
   reason?: string;
   /** A 503's `Retry-After` in seconds, when the wait is known (Stytch's own `Retry-After`). Default 5. */
   retryAfterSec?: number;
+  /** A step-up refusal's `max_age` challenge parameter in seconds (RFC 9470 §3). */
+  maxAgeSec?: number;
   cause?: unknown;
 }
 
-function bearerHeader(code: AuthErrorCode, spec: CodeSpec, description: string): string {
+function bearerHeader(code: AuthErrorCode, spec: CodeSpec, description: string, maxAgeSec: number | undefined): string {
   if (spec.bearerError === null) return `Bearer realm="${WWW_AUTHENTICATE_REALM}"`;
   // error_description is restricted to %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3).
   const safe = description.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
-  return `Bearer realm="${WWW_AUTHENTICATE_REALM}", error="${spec.bearerError}", error_description="${safe}"`;
+  const header = `Bearer realm="${WWW_AUTHENTICATE_REALM}", error="${spec.bearerError}", error_description="${safe}"`;
+  // RFC 9470: tells a step-up-aware client how recent the new authentication must be.
+  return maxAgeSec === undefined ? header : `${header}, max_age="${Math.max(0, Math.floor(maxAgeSec))}"`;
 }
 
 export class AuthError extends Error {
@@ -97,7 +117,7 @@ export class AuthError extends Error {
     this.headers =
       spec.status === 503
         ? { 'Retry-After': String(Math.max(1, Math.ceil(options.retryAfterSec ?? 5))) }
-        : { 'WWW-Authenticate': bearerHeader(code, spec, message) };
+        : { 'WWW-Authenticate': bearerHeader(code, spec, message, options.maxAgeSec) };
   }
 
   /**

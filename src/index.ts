@@ -1,6 +1,6 @@
 export { createAuth, createAuthFromEnv } from './auth.js';
 export type { Auth, AuthResult, AuthenticateRequestOptions, InvalidateTarget, RequestHeaders } from './auth-types.js';
-export type { AuthContext, Identity, DirectoryContext } from './auth-context.js';
+export type { AuthContext, Identity, DirectoryContext, AuthenticationFactorTime } from './auth-context.js';
 export type {
   AuthOptions,
   StytchOptions,
@@ -26,6 +26,8 @@ export {
   type AuthErrorStatus,
   type AuthErrorBody,
   type AuthErrorDetails,
+  type AuthErrorDetailObject,
+  type AuthErrorDetailValue,
   type AuthErrorOptions,
   type BearerErrorValue,
 } from './errors.js';
@@ -38,7 +40,10 @@ export {
   roleError,
   hasRole,
   createRoleCheck,
+  createFactorCheck,
+  type FactorGuardOptions,
   type Check,
+  type AsyncCheck,
   type CheckMode,
   type RoleCheckOptions,
   type RoleGuardOptions,
@@ -63,6 +68,25 @@ export {
   type ObjectIdAttribution,
   type AttributionOptions,
 } from './tenancy/index.js';
+export {
+  hasPermission,
+  permissionError,
+  createPermissionCheck,
+  isAuthorized,
+  buildPermissionIndex,
+  WILDCARD_ACTION,
+  DEFAULT_POLICY_REFRESH_MS,
+  DEFAULT_POLICY_STALE_IF_ERROR_MS,
+  type PermissionCheck,
+  type PermissionIndex,
+  type RbacPolicy,
+  type RbacOrgPolicy,
+  type RbacRole,
+  type RbacPermission,
+  type RbacResource,
+  type RbacScope,
+  type RbacOptions,
+} from './rbac/index.js';
 export {
   provisionMember,
   createProvisioningIndexes,

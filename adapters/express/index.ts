@@ -9,7 +9,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
 import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
@@ -218,17 +218,21 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', verifyAuth(auth), toMiddleware(acmeOnly, 'acmeOnly'), handler);
  */
-export function toMiddleware(check: Check, name: string = check.name || 'the guard'): RequestHandler {
+export function toMiddleware(check: Check | AsyncCheck, name: string = check.name || 'the guard'): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
-    let error: AuthError | null;
+    let verdict: AuthError | null | Promise<AuthError | null>;
     try {
-      error = verified.decide(req, check, name);
-    } catch (wiring) {
-      next(wiring);
+      verdict = verified.decide(req, check, name);
+    } catch (thrown) {
+      // An AuthError thrown by a check (e.g. `permissionError` before the first policy load) is
+      // a refusal; anything else is a wiring bug, for next(err).
+      refuse(thrown, req, res, next);
       return;
     }
-    if (error === null) next();
-    else refuse(error, req, res, next);
+    if (verdict === null) next();
+    else if (verdict instanceof AuthError) refuse(verdict, req, res, next);
+    // Only a check that had to wait (see AsyncCheck) costs a promise; the synchronous path above has none.
+    else verdict.then((error) => (error === null ? next() : refuse(error, req, res, next)), (failure: unknown) => refuse(failure, req, res, next));
   };
 }
 
@@ -245,6 +249,7 @@ export function toMiddleware(check: Check, name: string = check.name || 'the gua
  */
 export const {
   requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims, requireTeam, requireRole, requireAnyRole,
+  requirePermission,
 } = bindGuards(toMiddleware);
 
 /**
@@ -270,3 +275,4 @@ export function peekAuth(req: Request): AuthContext | null | undefined {
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
+export type { AsyncCheck, FactorGuardOptions } from 'ayz-auth';

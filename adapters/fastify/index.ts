@@ -9,7 +9,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
 import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import type { BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
@@ -161,10 +161,20 @@ async function verify(
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', { preHandler: [app.verifyAuth, toHook(acmeOnly, 'acmeOnly')] }, handler);
  */
-export function toHook(check: Check, name: string = check.name || 'the guard'): AuthHook {
+export function toHook(check: Check | AsyncCheck, name: string = check.name || 'the guard'): AuthHook {
   return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const error = verified.decide(request, check, name);
-    return error === null ? undefined : sendAuthError(request, reply, error);
+    let verdict: AuthError | null | Promise<AuthError | null>;
+    try {
+      verdict = verified.decide(request, check, name);
+      // Only a check that had to wait (see AsyncCheck) is awaited; the synchronous answer is not.
+      if (verdict !== null && !(verdict instanceof AuthError)) verdict = await verdict;
+    } catch (thrown) {
+      // An AuthError thrown by a check (e.g. `permissionError` before the first policy load) is
+      // a refusal; anything else is a wiring bug, for the error handler.
+      if (!(thrown instanceof AuthError)) throw thrown;
+      verdict = thrown;
+    }
+    return verdict === null ? undefined : sendAuthError(request, reply, verdict);
   };
 }
 
@@ -182,7 +192,7 @@ const guards: AuthGuards = bindGuards(toHook);
  * app.get('/reports', { preHandler: [app.verifyAuth, app.requireEntitlement('reports')] }, handler);
  */
 export const { requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims } = guards;
-export const { requireTeam, requireRole, requireAnyRole } = guards;
+export const { requireTeam, requireRole, requireAnyRole, requirePermission } = guards;
 
 /**
  * The context `verifyAuth` verified for this request. Throws a plain `Error` (a bug of the
@@ -240,3 +250,4 @@ export default ayzAuth;
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
+export type { AsyncCheck, FactorGuardOptions } from 'ayz-auth';

@@ -5,10 +5,12 @@
  * here, and both adapters, the Fastify decorations and their types follow.
  */
 import { assertDirectoryWired } from '../context/directory-wiring.js';
-import type { Check } from './check.js';
+import { createPermissionCheck } from '../rbac/permissions.js';
+import type { AsyncCheck, Check } from './check.js';
 import { claimError } from './claim-check.js';
 import { entitlementError } from './entitlement-check.js';
-import { factorError } from './factor-check.js';
+import type { FactorGuardOptions } from './factor-age.js';
+import { createFactorCheck } from './factor-check.js';
 import { requiredName, requiredNames } from './required-names.js';
 import { createRoleCheck, type RoleGuardOptions } from './role-check.js';
 import { teamError } from './team-check.js';
@@ -43,10 +45,12 @@ export const guardChecks = {
     const required = requiredNames(guard, names);
     return directoryCheck(guard, (ctx) => entitlementError(ctx, required, 'all'));
   },
-  /** Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the session. */
-  requireFactors(guard: string, types: string[]): Check {
-    const required = requiredNames(guard, types);
-    return (ctx) => factorError(ctx, required);
+  /**
+   * Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the
+   * session; with `{ within: '10m' }`, 403 `factor_stale` unless each was authenticated within it.
+   */
+  requireFactors(guard: string, types: string[], options?: FactorGuardOptions): Check {
+    return createFactorCheck(types, options, guard);
   },
   /** 403 `claim_missing` unless every name is a key of the session's custom claims. */
   requireClaims(guard: string, names: string[]): Check {
@@ -65,9 +69,17 @@ export const guardChecks = {
   requireAnyRole(guard: string, roles: string[], options?: RoleGuardOptions): Check {
     return createRoleCheck(requiredNames(guard, roles), { mode: 'any', ...roleOptions(options) });
   },
+  /**
+   * 403 `permission_missing` unless the session's roles grant `action` on `resource` in the
+   * Stytch RBAC policy; 503 `rbac_unavailable` when no policy can be had. Needs the Stytch secret.
+   * Waits (a promise) only before the process's first policy load.
+   */
+  requirePermission(guard: string, resource: string, action: string): AsyncCheck {
+    return createPermissionCheck(resource, action, guard);
+  },
 } as const;
 
-type GuardArguments<F> = F extends (guard: string, ...args: infer A) => Check ? A : never;
+type GuardArguments<F> = F extends (guard: string, ...args: infer A) => AsyncCheck ? A : never;
 
 /** The built-in guards as one framework makes them: `H` is its middleware or hook type. */
 export type BuiltInGuards<H> = { [K in keyof typeof guardChecks]: (...args: GuardArguments<(typeof guardChecks)[K]>) => H };
@@ -79,10 +91,10 @@ export type BuiltInGuardName = keyof typeof guardChecks;
  * Every built-in guard made through one adapter's bridge. The bridge receives the guard's
  * name for its wiring error (a guard mounted without `verifyAuth`).
  */
-export function bindGuards<H>(bridge: (check: Check, guard: string) => H): BuiltInGuards<H> {
+export function bindGuards<H>(bridge: (check: AsyncCheck, guard: string) => H): BuiltInGuards<H> {
   const guards: Record<string, (...args: never[]) => H> = {};
   for (const guard of Object.keys(guardChecks) as BuiltInGuardName[]) {
-    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => Check;
+    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => AsyncCheck;
     guards[guard] = (...args: unknown[]) => bridge(make(guard, ...args), guard);
   }
   return Object.freeze(guards) as unknown as BuiltInGuards<H>;

@@ -17,3 +17,12 @@ export type Check = (ctx: AuthContext) => AuthError | null;
 
 /** `one` / `any`: at least one of the required names is held; `all`: every one is. */
 export type CheckMode = 'one' | 'any' | 'all';
+
+/**
+ * A `Check` that may have to wait: it answers at once when it can (then the bridges add no
+ * promise, no microtask) and with a promise only when it must fetch first, e.g. the permission
+ * check before the process's first RBAC policy load. A rejection with an `AuthError` is
+ * answered like a returned one; any other rejection is a bug, for the framework's error handler.
+ * Every `Check` is an `AsyncCheck`; both bridges take either.
+ */
+export type AsyncCheck = (ctx: AuthContext) => AuthError | null | Promise<AuthError | null>;

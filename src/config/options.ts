@@ -1,6 +1,7 @@
 import type { Db, MongoClientOptions } from 'mongodb';
 import type { AuthLogger } from '../logger.js';
 import type { ProvisioningOptions } from '../provisioning/provisioning-options.js';
+import type { RbacOptions } from '../rbac/rbac-options.js';
 
 export type { AuthLogger, AuthLogFn } from '../logger.js';
 
@@ -119,4 +120,6 @@ export interface AuthOptions {
   context?: ContextOptions;
   /** Opt-in: create the user and membership (and, if allowed, the organization) of a new member. Off by default; needs `mongo`. */
   provisioning?: ProvisioningOptions;
+  /** How the Stytch RBAC policy behind `hasPermission` is kept (needs `stytch.secret`). */
+  rbac?: RbacOptions;
 }

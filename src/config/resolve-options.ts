@@ -12,6 +12,7 @@ import {
   type ProvisioningOptions,
   type ResolvedProvisioningOptions,
 } from '../provisioning/provisioning-options.js';
+import { rbacOptionsSchema, resolveRbacOptions, type ResolvedRbacOptions } from '../rbac/rbac-options.js';
 
 /** The options after validation, with every default filled in: what the parts receive. */
 export interface ResolvedOptions {
@@ -60,6 +61,8 @@ export interface ResolvedOptions {
   };
   /** Null when provisioning is off (the default). */
   readonly provisioning: ResolvedProvisioningOptions | null;
+  /** With defaults filled in; used only when there is a secret. */
+  readonly rbac: ResolvedRbacOptions;
 }
 
 export const DEFAULT_DB_NAME = 'soulmates';
@@ -162,8 +165,12 @@ const schema = z
       })
       .optional(),
     provisioning: provisioningOptionsSchema.optional(),
+    rbac: rbacOptionsSchema.optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.rbac !== undefined && !o.stytch.secret) {
+      ctx.addIssue({ code: 'custom', path: ['rbac'], message: 'the RBAC policy is read with the project secret: set stytch.secret' });
+    }
     if (o.provisioning?.enabled && !o.mongo) {
       ctx.addIssue({ code: 'custom', path: ['provisioning', 'enabled'], message: 'provisioning needs the mongo option' });
     }
@@ -250,5 +257,6 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       requireTeamMembership: o.context?.requireTeamMembership ?? false,
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
+    rbac: resolveRbacOptions(o.rbac),
   };
 }

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../auth-context.js';
 import type { Auth } from '../auth-types.js';
-import type { Check } from '../checks/check.js';
+import type { AsyncCheck } from '../checks/check.js';
 import { AuthError } from '../errors.js';
 
 /** How an adapter names things in its wiring errors (`req` / `request`, `verifyAuth(auth)` / `fastify.verifyAuth`). */
@@ -86,9 +86,10 @@ export class VerifiedRequests<Settings> {
   /**
    * A guard's decision on the request: the check's refusal or null; 401 `token_missing` for an
    * anonymous request. Throws a plain `Error` for a wiring bug of the service (no ayz-auth
-   * middleware ran before the guard, or the check itself threw one).
+   * middleware ran before the guard, or the check itself threw one). A promise only when the
+   * check itself answered with one (see `AsyncCheck`).
    */
-  decide(request: object, check: Check, guard: string): AuthError | null {
+  decide(request: object, check: AsyncCheck, guard: string): AuthError | null | Promise<AuthError | null> {
     const ctx = this.#contexts.get(request);
     if (ctx === undefined) {
       throw new Error(`ayz-auth: ${guard} must run after ${this.#words.verifyAuth} or ${this.#words.verifyAuthOptional}`);

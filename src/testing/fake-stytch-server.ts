@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { RbacPolicyMode } from './rbac-policy.js';
 import { defaultStytchError, stytchError, stytchRequestId, type StytchJwk } from './stytch-shapes.js';
 
 /**
@@ -40,6 +41,10 @@ export interface AuthenticateFailure {
 export interface RequestCounters {
   readonly jwks: number;
   readonly authenticate: number;
+  /** `GET /v1/b2b/rbac/policy`. */
+  readonly rbacPolicy: number;
+  /** `GET /v1/b2b/rbac/organizations/{organization_id}`, every organization. */
+  readonly rbacOrgPolicy: number;
   /** Requests to any other path. */
   readonly other: number;
 }
@@ -70,6 +75,10 @@ export interface StytchBackend {
   readonly secret: string;
   jwks(): StytchJwk[];
   authenticate(body: AuthenticateRequestBody): BackendReply;
+  /** The RBAC policy (`policy` of the response); absent: the endpoint answers 404. */
+  rbacPolicy?(): unknown;
+  /** One organization's `org_policy`. */
+  rbacOrgPolicy?(stytchOrgId: string): unknown;
 }
 
 export interface FakeStytchServerOptions {
@@ -81,6 +90,8 @@ export interface FakeStytchServerOptions {
 
 const JWKS_PATH = /^\/v1\/b2b\/sessions\/jwks\/([^/]+)$/;
 const AUTHENTICATE_PATH = '/v1/b2b/sessions/authenticate';
+const RBAC_POLICY_PATH = '/v1/b2b/rbac/policy';
+const RBAC_ORG_POLICY_PATH = /^\/v1\/b2b\/rbac\/organizations\/([^/]+)$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 interface PendingFailure extends AuthenticateFailure {
@@ -89,7 +100,8 @@ interface PendingFailure extends AuthenticateFailure {
 
 export class FakeStytchServer {
   readonly baseUrl: string;
-  private readonly counters = { jwks: 0, authenticate: 0, other: 0 };
+  private readonly counters = { jwks: 0, authenticate: 0, rbacPolicy: 0, rbacOrgPolicy: 0, other: 0 };
+  private rbacMode: RbacPolicyMode = 'ok';
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly failures: PendingFailure[] = [];
@@ -139,6 +151,8 @@ export class FakeStytchServer {
   resetCounters(): void {
     this.counters.jwks = 0;
     this.counters.authenticate = 0;
+    this.counters.rbacPolicy = 0;
+    this.counters.rbacOrgPolicy = 0;
     this.counters.other = 0;
     this.concurrency.maxInFlight = this.concurrency.inFlight;
   }
@@ -172,6 +186,11 @@ export class FakeStytchServer {
   setJwksMode(mode: JwksMode, options: { slowMs?: number } = {}): void {
     this.jwksMode = mode;
     if (options.slowMs !== undefined) this.slowMs = options.slowMs;
+  }
+
+  /** Fault injection for both RBAC policy endpoints; sticky until set back to `ok`. */
+  setRbacPolicyMode(mode: RbacPolicyMode): void {
+    this.rbacMode = mode;
   }
 
   /** Queues a failure; queued failures are used up in order. */
@@ -212,6 +231,13 @@ export class FakeStytchServer {
       void this.serveAuthenticate(req, res);
       return;
     }
+    const orgPolicy = RBAC_ORG_POLICY_PATH.exec(path);
+    if (path === RBAC_POLICY_PATH || orgPolicy?.[1] !== undefined) {
+      if (path === RBAC_POLICY_PATH) this.counters.rbacPolicy += 1;
+      else this.counters.rbacOrgPolicy += 1;
+      if (req.method !== 'GET') return sendJson(res, 405, stytchError(405, 'method_not_allowed', 'Method not allowed.'));
+      return this.serveRbac(orgPolicy?.[1] === undefined ? null : decodeURIComponent(orgPolicy[1]), req, res);
+    }
     this.counters.other += 1;
     sendJson(res, 404, stytchError(404, 'route_not_found', `No route for ${req.method ?? 'GET'} ${path}.`));
   }
@@ -238,6 +264,39 @@ export class FakeStytchServer {
         return sendJson(res, 200, { keys: [], request_id: stytchRequestId(), status_code: 200 });
       case 'error500':
         return sendJson(res, 500, defaultStytchError(500));
+    }
+  }
+
+  /** `stytchOrgId` null: the project's policy; else that organization's custom roles. */
+  private serveRbac(stytchOrgId: string | null, req: IncomingMessage, res: ServerResponse): void {
+    const answer = (): void => {
+      if (!this.hasProjectCredentials(req.headers.authorization)) {
+        return sendJson(res, 401, stytchError(401, 'unauthorized_credentials', 'Unauthorized credentials. Check your project ID and secret.'));
+      }
+      const body =
+        stytchOrgId === null
+          ? this.backend.rbacPolicy === undefined
+            ? undefined
+            : { policy: this.backend.rbacPolicy() }
+          : this.backend.rbacOrgPolicy === undefined
+            ? undefined
+            : { org_policy: this.backend.rbacOrgPolicy(stytchOrgId) };
+      if (body === undefined) return sendJson(res, 404, stytchError(404, 'route_not_found', 'No RBAC policy is served.'));
+      sendJson(res, 200, { request_id: stytchRequestId(), status_code: 200, ...body });
+    };
+    switch (this.rbacMode) {
+      case 'ok':
+        return answer();
+      case 'down':
+        return reset(req.socket);
+      case 'slow':
+        return this.later(this.slowMs, answer);
+      case 'error500':
+        return sendJson(res, 500, defaultStytchError(500));
+      case 'ratelimited':
+        return sendJson(res, 429, defaultStytchError(429), { 'retry-after': '1' });
+      case 'malformed':
+        return sendJson(res, 200, { request_id: stytchRequestId(), status_code: 200, policy: { roles: 'all' } });
     }
   }
 

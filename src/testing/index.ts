@@ -19,6 +19,7 @@ export {
   type LocalTestIssuerOptions,
 } from './local-issuer.js';
 export type { SessionJwtInput, TimeInput } from './session-jwt.js';
+export { DEFAULT_TEST_RBAC_POLICY, type RbacPolicyMode } from './rbac-policy.js';
 export type { AuthenticateConcurrency, AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
 export {
   ORGANIZATION_CLAIM,

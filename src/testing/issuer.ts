@@ -11,6 +11,8 @@ import {
   type JwksMode,
   type RequestCounters,
 } from './fake-stytch-server.js';
+import type { RbacPolicy, RbacRole } from '../rbac/policy.js';
+import { RbacPolicyState, type RbacPolicyMode } from './rbac-policy.js';
 import { KeyRing, type SigningKey } from './signing-keys.js';
 import {
   mintSessionJwt,
@@ -35,8 +37,13 @@ export interface TestIssuerOptions {
   port?: number;
   /** Which `iss` minted tokens carry: `stytch.com/<projectId>` (default) or the base URL (custom domains). */
   issuer?: 'stytch' | 'baseUrl';
-  /** Delay of the `slow` JWKS mode. Default 10000 ms. */
+  /** Delay of the `slow` JWKS and RBAC policy modes. Default 10000 ms. */
   slowMs?: number;
+  /**
+   * The RBAC policy served on `GET /v1/b2b/rbac/policy` (HTTP Basic checked). Default: Stytch's
+   * default roles `stytch_admin` and `stytch_member` over its `stytch.*` resources.
+   */
+  rbacPolicy?: RbacPolicy;
 }
 
 export interface RegisterSessionInput extends SessionJwtInput {
@@ -119,6 +126,13 @@ export interface TestIssuer {
   /** Resolves once at least `count` authenticate calls are held. */
   whenAuthenticateHeld(count: number): Promise<void>;
 
+  /** Serve this RBAC policy from now on (services pick it up at their next refresh). */
+  setRbacPolicy(policy: RbacPolicy): void;
+  /** An organization's custom roles (`GET /v1/b2b/rbac/organizations/{id}`); null removes them. */
+  setOrgRoles(stytchOrgId: string, roles: readonly RbacRole[] | null): void;
+  /** Test-only fault injection on both RBAC policy endpoints; sticky until changed back to `ok`. */
+  setRbacPolicyMode(mode: RbacPolicyMode): void;
+
   /** Stops the server at once, cutting held (slow / timeout) responses. Idempotent. */
   close(): Promise<void>;
 }
@@ -130,6 +144,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
   const secret = options.secret ?? `secret-test-${randomBytes(24).toString('base64url')}`;
   const keys = await KeyRing.create();
+  const rbac = new RbacPolicyState(options.rbacPolicy);
 
   let defaultIssuer = `stytch.com/${projectId}`;
   const mint = (input: SessionJwtInput, key: SigningKey = keys.current, session?: SessionRecord): string => {
@@ -144,7 +159,14 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const sessions = new SessionStore({ keys, mint: (record) => mint({}, keys.current, record) });
 
   const server = await FakeStytchServer.start(
-    { projectId, secret, jwks: () => keys.jwks, authenticate: (body) => sessions.authenticate(body) },
+    {
+      projectId,
+      secret,
+      jwks: () => keys.jwks,
+      authenticate: (body) => sessions.authenticate(body),
+      rbacPolicy: () => rbac.current(),
+      rbacOrgPolicy: (stytchOrgId) => rbac.orgPolicy(stytchOrgId),
+    },
     {
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.port === undefined ? {} : { port: options.port }),
@@ -218,6 +240,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     holdAuthenticate: () => server.holdAuthenticate(),
     releaseAuthenticate: () => server.releaseAuthenticate(),
     whenAuthenticateHeld: (count) => server.whenAuthenticateHeld(count),
+    setRbacPolicy: (policy) => rbac.set(policy),
+    setOrgRoles: (stytchOrgId, roles) => rbac.setOrgRoles(stytchOrgId, roles),
+    setRbacPolicyMode: (mode) => server.setRbacPolicyMode(mode),
     close: () => server.close(),
   };
 }

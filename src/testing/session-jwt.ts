@@ -33,6 +33,11 @@ export interface SessionJwtInput {
   roles?: string[];
   /** Factor types (`magic_link`, `totp`, `sso`…); delivery methods follow Stytch's pairing. Default `['magic_link']`. */
   authenticationFactors?: string[];
+  /**
+   * `last_authenticated_at` of a factor type (`{ totp: new Date(Date.now() - 15 * 60_000) }`), to
+   * test step-up guards (`requireFactors(types, { within })`). Default: the session's start.
+   */
+  factorAuthenticatedAt?: Record<string, TimeInput>;
   /** Put at the top level of the claims, as Stytch does with session custom claims. */
   customClaims?: Record<string, unknown>;
   /** `member-session-test-<uuid>` by default. Naming a registered session reuses its member, org, factors and claims. */
@@ -71,6 +76,8 @@ export interface SessionFacts {
   organizationSlug: string;
   roles: string[];
   authenticationFactors: string[];
+  /** Per factor type, its `last_authenticated_at` when not the session's start. */
+  factorAuthenticatedAt?: Record<string, Date>;
   customClaims: Record<string, unknown>;
   startedAt: Date;
   lastAccessedAt: Date;
@@ -105,6 +112,16 @@ export function newSessionId(): string {
   return `member-session-test-${randomUUID()}`;
 }
 
+function factorTimesOf(
+  input: Record<string, TimeInput> | undefined,
+  base: Record<string, Date> | undefined,
+): { factorAuthenticatedAt?: Record<string, Date> } {
+  if (input === undefined) return base === undefined ? {} : { factorAuthenticatedAt: { ...base } };
+  const times: Record<string, Date> = {};
+  for (const [type, at] of Object.entries(input)) times[type] = toDate(at);
+  return { factorAuthenticatedAt: times };
+}
+
 /** Session facts from an input, falling back to a known session, then to fresh defaults. */
 export function resolveSessionFacts(
   input: SessionJwtInput,
@@ -128,6 +145,7 @@ export function resolveSessionFacts(
     roles: [...(input.roles ?? base?.roles ?? ['stytch_member'])],
     authenticationFactors: [...(input.authenticationFactors ?? base?.authenticationFactors ?? ['magic_link'])],
     customClaims: { ...(input.customClaims ?? base?.customClaims ?? {}) },
+    ...factorTimesOf(input.factorAuthenticatedAt, base?.factorAuthenticatedAt),
     startedAt: toDate(startedAt),
     lastAccessedAt: toDate(lastAccessedAt),
     expiresAt: toDate(input.sessionExpiresAt ?? base?.expiresAt ?? new Date(fallbackExpiry)),
@@ -165,7 +183,7 @@ export function mintSessionJwt(input: SessionJwtInput, context: MintContext): Mi
     last_accessed_at: rfc3339(facts.lastAccessedAt),
     expires_at: rfc3339(facts.expiresAt),
     attributes: { user_agent: '', ip_address: '' },
-    authentication_factors: authenticationFactors(facts.authenticationFactors, facts.startedAt),
+    authentication_factors: authenticationFactors(facts.authenticationFactors, facts.startedAt, facts.factorAuthenticatedAt),
     roles: facts.roles,
   };
   const organization: StytchOrganizationClaim = {

@@ -144,7 +144,7 @@ export class SessionStore {
         started_at: rfc3339(record.startedAt),
         last_accessed_at: rfc3339(record.lastAccessedAt),
         expires_at: rfc3339(record.expiresAt),
-        authentication_factors: authenticationFactors(record.authenticationFactors, record.startedAt),
+        authentication_factors: authenticationFactors(record.authenticationFactors, record.startedAt, record.factorAuthenticatedAt),
         custom_claims: { ...record.customClaims },
         roles: [...record.roles],
       },

@@ -139,15 +139,23 @@ export function deliveryMethodFor(type: string): string {
   return DELIVERY_METHODS[type] ?? 'unknown';
 }
 
-export function authenticationFactors(types: readonly string[], at: Date): StytchAuthenticationFactor[] {
+/** `at` for every factor unless `lastAuthenticatedAt` gives a factor type its own time (step-up tests). */
+export function authenticationFactors(
+  types: readonly string[],
+  at: Date,
+  lastAuthenticatedAt?: Readonly<Record<string, Date>>,
+): StytchAuthenticationFactor[] {
   const when = rfc3339(at);
-  return types.map((type) => ({
-    type,
-    delivery_method: deliveryMethodFor(type),
-    last_authenticated_at: when,
-    created_at: when,
-    updated_at: when,
-  }));
+  return types.map((type) => {
+    const last = lastAuthenticatedAt !== undefined && Object.hasOwn(lastAuthenticatedAt, type) ? lastAuthenticatedAt[type] : undefined;
+    return {
+      type,
+      delivery_method: deliveryMethodFor(type),
+      last_authenticated_at: last === undefined ? when : rfc3339(last),
+      created_at: when,
+      updated_at: last === undefined ? when : rfc3339(last),
+    };
+  });
 }
 
 export function stytchError(statusCode: number, errorType: string, errorMessage: string): StytchErrorBody {

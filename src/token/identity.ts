@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { Identity } from '../auth-context.js';
+import type { AuthenticationFactorTime, Identity } from '../auth-context.js';
 import { AuthError } from '../errors.js';
 
 export const STYTCH_SESSION_CLAIM = 'https://stytch.com/session';
@@ -54,6 +54,22 @@ function factorTypes(v: unknown): string[] {
   return out;
 }
 
+/** Each object entry's type, delivery method and `last_authenticated_at` (bare strings carry no time). */
+function factorTimes(v: unknown): AuthenticationFactorTime[] {
+  if (!Array.isArray(v)) return [];
+  const out: AuthenticationFactorTime[] = [];
+  for (const f of v) {
+    const entry = typeof f === 'string' ? { type: f } : record(f);
+    if (entry === null || typeof entry.type !== 'string') continue;
+    out.push({
+      type: entry.type,
+      deliveryMethod: str((entry as Record<string, unknown>).delivery_method),
+      lastAuthenticatedAt: date((entry as Record<string, unknown>).last_authenticated_at),
+    });
+  }
+  return out;
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -89,6 +105,7 @@ export function identityFromClaims(payload: JWTPayload): Identity {
     memberName: null,
     roles: strings(session?.roles),
     authenticationFactors: factorTypes(session?.authentication_factors),
+    authenticationFactorTimes: factorTimes(session?.authentication_factors),
     sessionStartedAt: date(session?.started_at),
     sessionExpiresAt: date(session?.expires_at),
     sessionLastAccessedAt: date(session?.last_accessed_at),
@@ -110,6 +127,7 @@ export function identityFromSessionResponse(body: Record<string, unknown>): Iden
     memberName: str(member?.name),
     roles: strings(memberSession?.roles),
     authenticationFactors: factorTypes(memberSession?.authentication_factors),
+    authenticationFactorTimes: factorTimes(memberSession?.authentication_factors),
     sessionStartedAt: date(memberSession?.started_at),
     sessionExpiresAt: date(memberSession?.expires_at),
     sessionLastAccessedAt: date(memberSession?.last_accessed_at),

@@ -112,7 +112,7 @@ describe('after the whole corpus', () => {
     expect(sentSecrets.size).toBeGreaterThan(CORPUS.length);
     logs.expectNoSecrets(...sentSecrets);
     // and the key-carrying headers never made us fetch anything from the attacker
-    expect(evil.requests).toEqual({ jwks: 0, authenticate: 0, other: 0 });
+    expect(evil.requests).toEqual({ jwks: 0, authenticate: 0, rbacPolicy: 0, rbacOrgPolicy: 0, other: 0 });
     expect(issuer.requests.other).toBe(0);
     // one fetch at start, at most one more for an unknown kid within the 30 s cooldown
     expect(issuer.requests.jwks).toBeLessThanOrEqual(2);

@@ -12,6 +12,7 @@ export function contextOf(overrides: Partial<AuthContext> = {}): AuthContext {
     memberName: 'Unit Member',
     roles: ['stytch_member'],
     authenticationFactors: ['magic_link'],
+    authenticationFactorTimes: [],
     sessionStartedAt: null,
     sessionExpiresAt: null,
     sessionLastAccessedAt: null,

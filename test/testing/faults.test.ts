@@ -163,9 +163,12 @@ describe('counters and close', () => {
     await fetch(issuer.jwksUrl);
     await authenticate({ session_token: 'x' });
     await fetch(`${issuer.baseUrl}/elsewhere`);
-    expect({ ...issuer.requests }).toEqual({ jwks: 2, authenticate: 1, other: 1 });
+    await fetch(`${issuer.baseUrl}/v1/b2b/rbac/policy`);
+    await fetch(`${issuer.baseUrl}/v1/b2b/rbac/organizations/organization-test-1`);
+    await fetch(`${issuer.baseUrl}/v1/b2b/rbac/organizations/organization-test-2`);
+    expect({ ...issuer.requests }).toEqual({ jwks: 2, authenticate: 1, rbacPolicy: 1, rbacOrgPolicy: 2, other: 1 });
     issuer.resetCounters();
-    expect({ ...issuer.requests }).toEqual({ jwks: 0, authenticate: 0, other: 0 });
+    expect({ ...issuer.requests }).toEqual({ jwks: 0, authenticate: 0, rbacPolicy: 0, rbacOrgPolicy: 0, other: 0 });
   });
 
   it('close() is immediate while responses are held, and idempotent', async () => {

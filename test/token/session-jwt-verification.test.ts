@@ -57,6 +57,10 @@ describe('session JWT verification against a JWKS served over HTTP', () => {
       subscriptionTier: null,
       subscriptionLimits: null,
     });
+    expect(ctx.authenticationFactorTimes.map((f) => [f.type, f.deliveryMethod, f.lastAuthenticatedAt?.getTime()])).toEqual([
+      ['magic_link', 'email', ctx.sessionStartedAt?.getTime()],
+      ['totp', 'authenticator_app', ctx.sessionStartedAt?.getTime()],
+    ]);
     expect(ctx.sessionExpiresAt).toBeInstanceOf(Date);
     expect(ctx.authenticatedAt).toBeInstanceOf(Date);
     expect(Object.isFrozen(ctx)).toBe(true);
@@ -64,7 +68,7 @@ describe('session JWT verification against a JWKS served over HTTP', () => {
     expect(Object.keys(ctx).sort()).toEqual(
       [
         'memberId', 'sessionId', 'stytchOrgId', 'orgSlug', 'memberEmail', 'memberName', 'roles', 'authenticationFactors',
-        'sessionStartedAt', 'sessionExpiresAt', 'sessionLastAccessedAt', 'customClaims', 'authenticatedAt', 'mongoUserId',
+        'authenticationFactorTimes', 'sessionStartedAt', 'sessionExpiresAt', 'sessionLastAccessedAt', 'customClaims', 'authenticatedAt', 'mongoUserId',
         'orgId', 'currentTeamId', 'currentTeamName', 'entitlements', 'subscriptionTier', 'subscriptionLimits',
       ].sort(),
     );

@@ -18,6 +18,8 @@ import {
   requireClaims,
   requireEntitlement,
   requireFactors,
+  requirePermission,
+  type FactorGuardOptions,
   verifyAuth,
   verifyAuthOptional,
   type VerifyAuthOptions,
@@ -44,7 +46,8 @@ describe('ayz-auth/express types', () => {
     expectTypeOf(requireEntitlement).toEqualTypeOf<(name: string) => RequestHandler>();
     expectTypeOf(requireAnyEntitlement).toEqualTypeOf<(names: string[]) => RequestHandler>();
     expectTypeOf(requireAllEntitlements).toEqualTypeOf<(names: string[]) => RequestHandler>();
-    expectTypeOf(requireFactors).toEqualTypeOf<(types: string[]) => RequestHandler>();
+    expectTypeOf(requireFactors).toEqualTypeOf<(types: string[], options?: FactorGuardOptions) => RequestHandler>();
+    expectTypeOf(requirePermission).toEqualTypeOf<(resource: string, action: string) => RequestHandler>();
     expectTypeOf(requireClaims).toEqualTypeOf<(claims: string[]) => RequestHandler>();
     expectTypeOf(REFRESHED_SESSION_JWT_HEADER).toEqualTypeOf<'Stytch-Session-Jwt'>();
   });

@@ -7,7 +7,7 @@ import fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Auth, AuthContext, AuthError } from 'ayz-auth';
-import ayzAuth, { ayzAuthPlugin, getAuth, type AuthHook, type AyzAuthPluginOptions, type ErrorResponseBuilder } from 'ayz-auth/fastify';
+import ayzAuth, { ayzAuthPlugin, getAuth, type AuthHook, type AyzAuthPluginOptions, type ErrorResponseBuilder, type FactorGuardOptions } from 'ayz-auth/fastify';
 
 describe('ayz-auth/fastify types', () => {
   it('types the plugin, request.auth and the decorations', () => {
@@ -25,7 +25,8 @@ describe('ayz-auth/fastify types', () => {
     expectTypeOf<FastifyInstance['requireEntitlement']>().toEqualTypeOf<(name: string) => AuthHook>();
     expectTypeOf<FastifyInstance['requireAnyEntitlement']>().toEqualTypeOf<(names: string[]) => AuthHook>();
     expectTypeOf<FastifyInstance['requireAllEntitlements']>().toEqualTypeOf<(names: string[]) => AuthHook>();
-    expectTypeOf<FastifyInstance['requireFactors']>().toEqualTypeOf<(types: string[]) => AuthHook>();
+    expectTypeOf<FastifyInstance['requireFactors']>().toEqualTypeOf<(types: string[], options?: FactorGuardOptions) => AuthHook>();
+    expectTypeOf<FastifyInstance['requirePermission']>().toEqualTypeOf<(resource: string, action: string) => AuthHook>();
     expectTypeOf<FastifyInstance['requireClaims']>().toEqualTypeOf<(names: string[]) => AuthHook>();
     expectTypeOf(getAuth).returns.toEqualTypeOf<AuthContext>();
   });
