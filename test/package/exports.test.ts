@@ -29,6 +29,7 @@ const EXPORTS: Record<string, readonly string[]> = {
     'createProvisioningIndexes',
     'createRecommendedIndexes',
     'createRoleCheck',
+    'currentAuth',
     'entitlementError',
     'extractBearerToken',
     'factorError',
@@ -36,8 +37,10 @@ const EXPORTS: Record<string, readonly string[]> = {
     'hasRole',
     'isAuthError',
     'parseBearerHeader',
+    'peekCurrentAuth',
     'provisionMember',
     'roleError',
+    'runWithAuth',
     'scopeClause',
     'scopeFilter',
     'scopedInsert',
@@ -102,6 +105,8 @@ const EXPORTS: Record<string, readonly string[]> = {
     'isAuth',
     'refreshedSessionJwtHeaders',
     'refusalOf',
+    'runInAuthSlot',
+    'runInNewAuthSlot',
   ],
 };
 
