@@ -12,6 +12,7 @@ import { ContextBuilder } from './context/context-builder.js';
 import { markBuiltWithoutDirectory, type DirectoryWiring } from './context/directory-wiring.js';
 import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connection.js';
 import { PendingWork } from './context/pending-work.js';
+import { teamSelector, type TeamSelection } from './context/team-selection.js';
 import { AuthError } from './errors.js';
 import { createLibraryLogger } from './logger.js';
 import { jwksReady, mongoReady } from './readiness.js';
@@ -93,15 +94,17 @@ export function createAuth(options: AuthOptions): Auth {
   }
   const work = new PendingWork();
   const builder = dbs ? new ContextBuilder(dbs, resolved.context, logger, resolved.provisioning, work) : null;
+  // Per-request team selection (context.team); in the default `stored` mode no header is read.
+  const selectTeam = teamSelector(resolved.context.team);
   const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
   let closed = false;
   let closing: Promise<void> | null = null;
   const summary = startupSummary(resolved);
   logger.info(summary.fields, summary.message);
 
-  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null): Promise<AuthResult> {
+  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection): Promise<AuthResult> {
     // Tracked so that close() lets a request's lookups and team write-back finish first.
-    const directory = builder ? await work.track(builder.build(identity)) : EMPTY_DIRECTORY_CONTEXT;
+    const directory = builder ? await work.track(builder.build(identity, team)) : EMPTY_DIRECTORY_CONTEXT;
     return resultOf(identity, directory, refreshedSessionJwt, wiring, rbac);
   }
 
@@ -110,20 +113,20 @@ export function createAuth(options: AuthOptions): Auth {
    * directory, team included when it is cached, in memory) runs synchronously and answers an
    * already settled promise: no async frame, no await, one hash of the token.
    */
-  function authenticateToken(token: string, knownKey?: string): Promise<AuthResult> {
+  function authenticateToken(token: string, team: TeamSelection, knownKey?: string): Promise<AuthResult> {
     if (closed) return Promise.reject(closedError());
     const key = knownKey ?? verifier.keyOf(token);
     const identity = verifier.cachedIdentity(key);
     if (identity === undefined) {
-      return verifier.verifyKeyed(token, key).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt));
+      return verifier.verifyKeyed(token, key).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt, team));
     }
-    return authenticateCachedIdentity(identity);
+    return authenticateCachedIdentity(identity, team);
   }
 
-  function authenticateCachedIdentity(identity: Identity): Promise<AuthResult> {
-    const directory = builder ? builder.cached(identity) : EMPTY_DIRECTORY_CONTEXT;
+  function authenticateCachedIdentity(identity: Identity, team: TeamSelection): Promise<AuthResult> {
+    const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
     if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring, rbac));
-    return authenticateVerified(identity, null);
+    return authenticateVerified(identity, null, team);
   }
 
   /**
@@ -136,20 +139,22 @@ export function createAuth(options: AuthOptions): Auth {
     if (closed) return Promise.reject(closedError());
     let key: string | undefined;
     let candidate: string | null = null;
+    let team: TeamSelection;
     try {
+      team = selectTeam(headers);
       candidate = bearerCandidate(headers);
       if (candidate !== null) {
         key = verifier.keyOf(candidate);
         const identity = verifier.cachedIdentity(key, true);
-        if (identity !== undefined) return authenticateCachedIdentity(identity);
+        if (identity !== undefined) return authenticateCachedIdentity(identity, team);
       }
     } catch (error) {
       return Promise.reject(error);
     }
-    return runWithRequestId(options?.requestId, () => authenticateHeadersSlow(headers, candidate, key));
+    return runWithRequestId(options?.requestId, () => authenticateHeadersSlow(headers, candidate, key, team));
   }
 
-  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined): Promise<AuthResult> {
+  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined, team: TeamSelection): Promise<AuthResult> {
     let token: string;
     try {
       token = extractBearerToken(headers);
@@ -157,7 +162,7 @@ export function createAuth(options: AuthOptions): Auth {
       logTokenRejection(logger, error, null);
       return Promise.reject(error);
     }
-    return authenticateToken(token, token === candidate ? key : undefined).catch((error: unknown) => {
+    return authenticateToken(token, team, token === candidate ? key : undefined).catch((error: unknown) => {
       logTokenRejection(logger, error, token);
       throw error;
     });
@@ -169,7 +174,8 @@ export function createAuth(options: AuthOptions): Auth {
       if (closed) throw closedError();
       if (typeof token !== 'string') throw new AuthError('token_missing');
       try {
-        return (await authenticateToken(checkBearerToken(token))).context;
+        // No request headers here: the team is the stored one (or none in `header` mode).
+        return (await authenticateToken(checkBearerToken(token), selectTeam(undefined))).context;
       } catch (error) {
         logTokenRejection(logger, error, token);
         throw error;

@@ -42,6 +42,8 @@ const CODES = {
     message: 'A required authentication factor must be verified again',
   },
   team_required: { status: 400, bearerError: null, message: 'No team selected. Please select a team in your organization.' },
+  team_header_invalid: { status: 400, bearerError: null, message: 'The team header must be exactly one 24-hex team id' },
+  team_forbidden: { status: 403, bearerError: 'insufficient_scope', message: 'The selected team is not a team of the caller' },
   tenant_unknown: { status: 403, bearerError: 'insufficient_scope', message: 'The caller has no organization or user in the directory' },
   jwks_unavailable: { status: 503, bearerError: null, message: 'Signing keys are temporarily unavailable' },
   stytch_unavailable: { status: 503, bearerError: null, message: 'Authentication service temporarily unavailable' },

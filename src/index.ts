@@ -13,6 +13,8 @@ export type {
   TokenCacheOptions,
   ContextOptions,
   ContextUnavailableMode,
+  TeamSelectionOptions,
+  TeamSource,
   AuthLogger,
   AuthLogFn,
 } from './config/options.js';
@@ -49,6 +51,7 @@ export {
   type RoleGuardOptions,
 } from './checks/index.js';
 export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
+export { currentAuth, peekCurrentAuth, runWithAuth } from './current-auth.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';
 export { RECOMMENDED_INDEXES, createRecommendedIndexes, type RecommendedIndex } from './context/recommended-indexes.js';

@@ -11,6 +11,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
 import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { runWithAuth } from 'ayz-auth';
 import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /**
@@ -74,6 +75,13 @@ export interface VerifyAuthOptions {
    * (with the `AyzAuthTypeOptions` opt-out); read the context with `getAuth(req)`.
    */
   requestAuth?: boolean;
+  /**
+   * Make the context readable with `currentAuth()` (from `ayz-auth`) by everything the rest of
+   * the request runs, without `req`: the rest of the chain runs inside an AsyncLocalStorage.
+   * Mount body parsers before `verifyAuth`: a parser after it resumes from the socket's events,
+   * outside the request's async context. Default false.
+   */
+  currentAuth?: boolean;
 }
 
 /**
@@ -157,6 +165,8 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
   const exposeJwt = options.exposeRefreshedSessionJwt !== false;
   const errorResponse = options.errorResponse;
   const assignAuth = options.requestAuth !== false;
+  // currentAuth(): the rest of the chain (next()) runs inside the request's store.
+  const proceed = options.currentAuth === true ? (ctx: AuthContext | null, next: NextFunction) => runWithAuth(ctx, next) : null;
   if (errorResponse !== undefined && typeof errorResponse !== 'function') {
     throw new TypeError('ayz-auth: the errorResponse option must be a function (error, req) => { body, contentType? }');
   }
@@ -171,8 +181,9 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
     try {
       result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), requestIdOf(req));
     } catch (error) {
-      if (verified.anonymous(req, error, optional)) next();
-      else refuse(error, req, res, next);
+      if (!verified.anonymous(req, error, optional)) refuse(error, req, res, next);
+      else if (proceed) proceed(null, next);
+      else next();
       return;
     }
     try {
@@ -182,7 +193,8 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
       next(error);
       return;
     }
-    next();
+    if (proceed) proceed(result.context, next);
+    else next();
   };
 }
 

@@ -11,7 +11,8 @@ import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
 import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
-import type { BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
+import { runInAuthSlot, runInNewAuthSlot } from 'ayz-auth/internal';
+import type { AuthSlot, BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
@@ -67,6 +68,12 @@ export interface AyzAuthPluginOptions {
    * Default: JSON `{ error, message, ...details }`. Not with `errors: 'throw'`.
    */
   errorResponse?: ErrorResponseBuilder;
+  /**
+   * Make the context readable with `currentAuth()` (from `ayz-auth`) in hooks and handlers
+   * after `verifyAuth`, without `request`. Adds an `onRequest` and a `preValidation` hook to
+   * every route (the second re-enters the request's store after body parsing). Default false.
+   */
+  currentAuth?: boolean;
 }
 
 /** How refusals are answered, per plugin registration, and what its hooks need. */
@@ -118,6 +125,9 @@ const AUTH_LOG_ACCESSOR = {
   },
 };
 
+/** The `currentAuth()` slot of each request, when the plugin was registered with `currentAuth: true`. */
+const authSlots = new WeakMap<object, AuthSlot>();
+
 async function verify(
   settings: VerifySettings,
   optional: boolean,
@@ -128,6 +138,8 @@ async function verify(
   request.auth = null;
   verified.begin(request, settings);
   authLogs.delete(request);
+  const slot = authSlots.get(request);
+  if (slot !== undefined) slot.ctx = undefined;
   let result: AuthResult;
   try {
     // Fastify's request id, so the library's log lines for this request carry its `reqId`.
@@ -136,10 +148,13 @@ async function verify(
     });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
-    return verified.anonymous(request, error, optional) ? undefined : sendAuthError(request, reply, error);
+    if (!verified.anonymous(request, error, optional)) return sendAuthError(request, reply, error);
+    if (slot !== undefined) slot.ctx = null;
+    return undefined;
   }
   const ctx = result.context;
   verified.set(request, ctx);
+  if (slot !== undefined) slot.ctx = ctx;
   request.auth = ctx;
   if (settings.exposeJwt && result.refreshedSessionJwt !== null) {
     reply.headers(refreshedSessionJwtHeaders(result.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
@@ -234,6 +249,22 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   const verifyAuth: AuthHook = (request, reply) => verify(settings, false, request, reply);
   const verifyAuthOptional: AuthHook = (request, reply) => verify(settings, true, request, reply);
 
+  if (options.currentAuth === true) {
+    // A hook's promise cannot carry an AsyncLocalStorage store to the hooks after it, so the
+    // store (an empty slot, filled by verifyAuth) is entered before any of them, in callback
+    // hooks whose `done` runs inside it; again after body parsing, which resumes outside it.
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      runInNewAuthSlot((slot) => {
+        authSlots.set(request, slot);
+        done();
+      });
+    });
+    fastify.addHook('preValidation', (request, _reply, done) => {
+      const slot = authSlots.get(request);
+      if (slot === undefined) done();
+      else runInAuthSlot(slot, done);
+    });
+  }
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);
   fastify.decorate('verifyAuth', verifyAuth);

@@ -81,6 +81,22 @@ export interface TokenCacheOptions {
 
 export type ContextUnavailableMode = 'fail' | 'degrade';
 
+/** Where the context's team comes from: see `ContextOptions.team`. */
+export type TeamSource = 'stored' | 'header' | 'header-or-stored';
+
+export interface TeamSelectionOptions {
+  /**
+   * `stored` (default): `users.current_team_id`, validated (and corrected) as before.
+   * `header`: the team the request's header names, which must be a team of the organization
+   * with an active membership of the user (else 403 `team_forbidden`); no header, no team;
+   * nothing is written back. `header-or-stored`: the header when the request has one, else the
+   * stored team (for a gradual migration of clients).
+   */
+  from?: TeamSource;
+  /** The request header naming the team (a 24-hex id). Default `X-Team-Id`. */
+  header?: string;
+}
+
 export interface ContextOptions {
   /** Seconds an organization + user lookup is cached. Default 60; 0 disables. */
   directoryTtlSec?: number;
@@ -99,6 +115,8 @@ export interface ContextOptions {
    * (replaced, or null). Default false (Python parity); recommended, and the default in 1.0.
    */
   requireTeamMembership?: boolean;
+  /** Per-request team selection (stateless team context). Default: the stored team. Needs `mongo`. */
+  team?: TeamSelectionOptions;
 }
 
 export interface AuthOptions {

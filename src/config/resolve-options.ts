@@ -6,6 +6,7 @@ import { configIssues } from './config-issues.js';
 import { mongoUriProblem } from './mongo-uri.js';
 import { urlProblem } from './url-policy.js';
 import type { AuthOptions, ContextUnavailableMode, JwksKeysSource, StytchEnvironment } from './options.js';
+import { DEFAULT_TEAM_HEADER, type ResolvedTeamSelection } from '../context/team-selection.js';
 import {
   provisioningOptionsSchema,
   resolveProvisioningOptions,
@@ -58,6 +59,7 @@ export interface ResolvedOptions {
     readonly writeBackTeam: boolean;
     readonly onUnavailable: ContextUnavailableMode;
     readonly requireTeamMembership: boolean;
+    readonly team: ResolvedTeamSelection;
   };
   /** Null when provisioning is off (the default). */
   readonly provisioning: ResolvedProvisioningOptions | null;
@@ -162,6 +164,17 @@ const schema = z
         writeBackTeam: z.boolean().optional(),
         onUnavailable: z.enum(['fail', 'degrade']).optional(),
         requireTeamMembership: z.boolean().optional(),
+        team: z
+          .strictObject({
+            from: z.enum(['stored', 'header', 'header-or-stored']).optional(),
+            // An HTTP field name (RFC 9110 token), never one the library reads for itself.
+            header: z
+              .string()
+              .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'must be an HTTP header name')
+              .refine((h) => h.toLowerCase() !== 'authorization', 'cannot be Authorization')
+              .optional(),
+          })
+          .optional(),
       })
       .optional(),
     provisioning: provisioningOptionsSchema.optional(),
@@ -170,6 +183,10 @@ const schema = z
   .superRefine((o, ctx) => {
     if (o.rbac !== undefined && !o.stytch.secret) {
       ctx.addIssue({ code: 'custom', path: ['rbac'], message: 'the RBAC policy is read with the project secret: set stytch.secret' });
+    }
+    const teamFrom = o.context?.team?.from;
+    if (teamFrom !== undefined && teamFrom !== 'stored' && !o.mongo) {
+      ctx.addIssue({ code: 'custom', path: ['context', 'team', 'from'], message: 'a team from the request needs the mongo option' });
     }
     if (o.provisioning?.enabled && !o.mongo) {
       ctx.addIssue({ code: 'custom', path: ['provisioning', 'enabled'], message: 'provisioning needs the mongo option' });
@@ -255,6 +272,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       writeBackTeam: o.context?.writeBackTeam ?? true,
       onUnavailable: o.context?.onUnavailable ?? 'fail',
       requireTeamMembership: o.context?.requireTeamMembership ?? false,
+      team: { from: o.context?.team?.from ?? 'stored', header: (o.context?.team?.header ?? DEFAULT_TEAM_HEADER).toLowerCase() },
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
     rbac: resolveRbacOptions(o.rbac),

@@ -10,6 +10,8 @@ import type { PendingWork } from './pending-work.js';
 import { SharedLoadCache } from './shared-load-cache.js';
 import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution.js';
 import { logText } from '../log-messages.js';
+import { TEAM_FORBIDDEN, validateRequestedTeam, type RequestedTeamVerdict } from './requested-team.js';
+import { STORED_TEAM, type TeamSelection } from './team-selection.js';
 
 type ContextSettings = ResolvedOptions['context'];
 
@@ -56,6 +58,8 @@ function withTeam(entry: DirectoryEntry, base: DirectoryContext, team: TeamChoic
 export class ContextBuilder {
   private readonly directory: SharedLoadCache<DirectoryEntry>;
   private readonly teams: SharedLoadCache<TeamChoice>;
+  /** Teams named by requests (`context.team`), keyed by (org, member, team), for the directory's TTL. */
+  private readonly requestedTeams: SharedLoadCache<RequestedTeamVerdict>;
   /** Opt-in provisioning; null (the default) keeps the builder read-only apart from the team write-back. */
   readonly provisioner: Provisioner | null;
 
@@ -73,6 +77,7 @@ export class ContextBuilder {
     this.provisioner = provisioning ? new Provisioner(dbs, provisioning, logger, settings.directoryMax, work) : null;
     this.directory = new SharedLoadCache(settings.directoryMax, settings.directoryTtlSec);
     this.teams = new SharedLoadCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
+    this.requestedTeams = new SharedLoadCache(settings.directoryMax, settings.directoryTtlSec);
   }
 
   /**
@@ -80,11 +85,20 @@ export class ContextBuilder {
    * synchronously and without touching the database; undefined when `build` must run. It
    * answers exactly what `build` would answer from the same cache entries.
    */
-  cached(identity: Identity): DirectoryContext | undefined {
+  cached(identity: Identity, selection: TeamSelection = STORED_TEAM): DirectoryContext | undefined {
     const key = keyOf(identity.stytchOrgId, identity.memberId);
     const entry = this.directory.peek(key);
     if (entry === undefined) return undefined;
     const base = baseContext(entry);
+    // --- per-request team selection (context.team): refusals are left to `build`.
+    if (selection.kind === 'invalid') return undefined;
+    if (selection.kind === 'header') {
+      if (!entry.organization || !entry.user) return undefined;
+      const verdict = this.requestedTeams.peek(`${key}${SEP}${selection.teamHex}`);
+      return verdict === undefined || verdict === TEAM_FORBIDDEN ? undefined : withTeam(entry, base, verdict as TeamChoice);
+    }
+    if (selection.kind === 'none') return base;
+    // --- end of per-request team selection
     if (!entry.organization || !entry.user) return base;
     const team = this.teams.peek(key);
     if (team === undefined) return undefined;
@@ -99,9 +113,10 @@ export class ContextBuilder {
     return this.provisioner ? this.provisioner.afterLookup(identity, found, lookup) : found;
   }
 
-  async build(identity: Identity): Promise<DirectoryContext> {
+  async build(identity: Identity, selection: TeamSelection = STORED_TEAM): Promise<DirectoryContext> {
     const { memberId, stytchOrgId } = identity;
     const key = keyOf(stytchOrgId, memberId);
+    if (selection.kind === 'invalid') throw new AuthError('team_header_invalid', { reason: selection.reason });
     let entry: DirectoryEntry;
     try {
       entry = await this.directory.get(key, () => this.loadDirectory(identity));
@@ -111,8 +126,9 @@ export class ContextBuilder {
 
     const { organization, user } = entry;
     const base = baseContext(entry);
+    if (selection.kind === 'header') return this.requestedTeam(identity, entry, base, selection.teamHex);
     // Without the organization no team can be proven to belong to it; without a user there is none.
-    if (!organization || !user) return base;
+    if (!organization || !user || selection.kind === 'none') return base;
 
     let team: TeamChoice;
     try {
@@ -134,6 +150,40 @@ export class ContextBuilder {
     return withTeam(entry, base, team);
   }
 
+  /**
+   * The team a request names (`context.team`): round trip 2's variant, cached per team with
+   * the directory. A team that cannot be proven to be the caller's is a 403, never a context
+   * without a team: the caller asked for that team.
+   */
+  private async requestedTeam(identity: Identity, entry: DirectoryEntry, base: DirectoryContext, teamHex: string): Promise<DirectoryContext> {
+    const { organization, user } = entry;
+    if (!organization || !user) {
+      this.logger.warn(
+        { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, teamId: teamHex },
+        `Requested team ${teamHex} cannot be checked: no organization or user in the directory; 403 team_forbidden`,
+      );
+      throw new AuthError('team_forbidden');
+    }
+    let verdict: RequestedTeamVerdict;
+    try {
+      verdict = await this.requestedTeams.get(`${keyOf(identity.stytchOrgId, identity.memberId)}${SEP}${teamHex}`, async () =>
+        validateRequestedTeam({
+          db: await this.dbs.db(),
+          stytchMemberId: identity.memberId,
+          stytchOrgId: identity.stytchOrgId,
+          organization,
+          user,
+          teamHex,
+          logger: this.logger,
+        }),
+      );
+    } catch (error) {
+      return this.unavailable(error, identity, base);
+    }
+    if (verdict === TEAM_FORBIDDEN) throw new AuthError('team_forbidden');
+    return withTeam(entry, base, verdict as TeamChoice);
+  }
+
   invalidate(target: { stytchOrgId?: string; memberId?: string }): void {
     const { stytchOrgId, memberId } = target;
     if (stytchOrgId === undefined && memberId === undefined) return;
@@ -143,6 +193,7 @@ export class ContextBuilder {
     };
     this.directory.deleteWhere(match);
     this.teams.deleteWhere(match);
+    this.requestedTeams.deleteWhere(match);
   }
 
   /**

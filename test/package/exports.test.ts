@@ -35,6 +35,7 @@ const EXPORTS: Record<string, readonly string[]> = {
     'createProvisioningIndexes',
     'createRecommendedIndexes',
     'createRoleCheck',
+    'currentAuth',
     'entitlementError',
     'extractBearerToken',
     'factorError',
@@ -45,8 +46,10 @@ const EXPORTS: Record<string, readonly string[]> = {
     'isAuthorized',
     'parseBearerHeader',
     'permissionError',
+    'peekCurrentAuth',
     'provisionMember',
     'roleError',
+    'runWithAuth',
     'scopeClause',
     'scopeFilter',
     'scopedInsert',
@@ -114,6 +117,8 @@ const EXPORTS: Record<string, readonly string[]> = {
     'isAuth',
     'refreshedSessionJwtHeaders',
     'refusalOf',
+    'runInAuthSlot',
+    'runInNewAuthSlot',
   ],
 };
 
