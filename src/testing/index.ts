@@ -19,6 +19,7 @@ export {
   type LocalTestIssuerOptions,
 } from './local-issuer.js';
 export type { SessionJwtInput, TimeInput } from './session-jwt.js';
+export type { M2mTokenInput } from './m2m-token.js';
 export type { AuthenticateConcurrency, AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
 export {
   ORGANIZATION_CLAIM,
