@@ -9,6 +9,7 @@ export default defineConfig({
       { find: /^ayz-auth\/express$/, replacement: here('./adapters/express/index.ts') },
       { find: /^ayz-auth\/fastify$/, replacement: here('./adapters/fastify/index.ts') },
       { find: /^ayz-auth\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^ayz-auth\/internal$/, replacement: here('./src/internal/index.ts') },
       { find: /^ayz-auth$/, replacement: here('./src/index.ts') },
     ],
   },

@@ -1,15 +1,18 @@
 /**
  * One HTTP server of the benchmark (run pinned to its own core): `express` or `fastify`, with
  * the context from MongoDB in `default` mode (team fresh) or `cached` mode (cacheTeam: true).
- * Three routes, same body: `/bare` (no auth), `/auth` (verifyAuth), `/ent` (verifyAuth +
- * requireEntitlement('reports')). Counts its database commands; the parent asks over IPC.
+ * Four routes, same body: `/bare` (no auth), `/jose` (the hand-written jose + memo baseline of
+ * bench/jose-memo.ts), `/auth` (verifyAuth), `/ent` (verifyAuth + requireEntitlement('reports')).
+ * Counts its database commands; the parent asks over IPC.
  *
- * env: BENCH_FRAMEWORK, BENCH_MODE, BENCH_MONGO_URI, BENCH_DB, BENCH_STYTCH (JSON authOptions)
+ * env: BENCH_FRAMEWORK, BENCH_MODE, BENCH_MONGO_URI, BENCH_DB, BENCH_STYTCH (JSON authOptions),
+ * BENCH_JOSE (JSON {jwksUrl, issuer, audience} of the same issuer)
  */
 import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
 import { createAuth } from 'ayz-auth';
 import { MongoClient } from 'mongodb';
+import { createJoseMemo, joseMemoExpress, joseMemoFastify } from './jose-memo.js';
 import { WORK_COMMANDS } from './support.js';
 
 const framework = process.env['BENCH_FRAMEWORK'];
@@ -17,7 +20,8 @@ const mode = process.env['BENCH_MODE'];
 const uri = process.env['BENCH_MONGO_URI'];
 const dbName = process.env['BENCH_DB'];
 const stytch = JSON.parse(process.env['BENCH_STYTCH'] ?? 'null');
-if (!uri || !dbName || !stytch || (framework !== 'express' && framework !== 'fastify') || (mode !== 'default' && mode !== 'cached')) {
+const joseOptions = JSON.parse(process.env['BENCH_JOSE'] ?? 'null');
+if (!uri || !dbName || !stytch || !joseOptions || (framework !== 'express' && framework !== 'fastify') || (mode !== 'default' && mode !== 'cached')) {
   throw new Error('bench/http-server.ts is started by npm run bench');
 }
 
@@ -32,6 +36,7 @@ client.on('commandStarted', (e) => {
 await client.connect();
 const db = client.db(dbName);
 const auth = createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { cacheTeam: mode === 'cached' } });
+const joseMemo = createJoseMemo(joseOptions);
 const body = { ok: true };
 let close: () => Promise<void>;
 let port: number;
@@ -44,6 +49,7 @@ if (framework === 'express') {
   app.disable('etag');
   const handler = (_req: Request, res: Response) => void res.json(body);
   app.get('/bare', handler);
+  app.get('/jose', joseMemoExpress(joseMemo), handler);
   app.get('/auth', verifyAuth(auth), handler);
   app.get('/ent', verifyAuth(auth), requireEntitlement('reports'), handler);
   const server = app.listen(0, '127.0.0.1');
@@ -57,6 +63,7 @@ if (framework === 'express') {
   await app.register(ayzAuth, { auth });
   const handler = async () => body;
   app.get('/bare', handler);
+  app.get('/jose', { onRequest: joseMemoFastify(joseMemo) }, handler);
   app.get('/auth', { onRequest: app.verifyAuth }, handler);
   app.get('/ent', { onRequest: [app.verifyAuth, app.requireEntitlement('reports')] }, handler);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 import { createTestIssuer, seedMember } from 'ayz-auth/testing';
+import type { JoseMemoOptions } from './jose-memo.js';
 import { envNumber, RESULT_PREFIX } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -88,9 +89,14 @@ async function startMongo(): Promise<{ uri: string; tier: number; description: s
 }
 
 // ---------- HTTP ----------
-type Route = '/bare' | '/auth' | '/ent';
-const ROUTES: Route[] = ['/bare', '/auth', '/ent'];
-const ROUTE_NAMES: Record<Route, string> = { '/bare': 'bare', '/auth': '+ verifyAuth', '/ent': '+ verifyAuth + requireEntitlement' };
+type Route = '/bare' | '/jose' | '/auth' | '/ent';
+const ROUTES: Route[] = ['/bare', '/jose', '/auth', '/ent'];
+const ROUTE_NAMES: Record<Route, string> = {
+  '/bare': 'bare',
+  '/jose': 'jose + memo (hand-written baseline)',
+  '/auth': '+ verifyAuth',
+  '/ent': '+ verifyAuth + requireEntitlement',
+};
 
 interface HttpRow {
   framework: string;
@@ -124,7 +130,7 @@ async function load(url: string, token: string, seconds: number) {
   return autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { authorization: `Bearer ${token}` } });
 }
 
-async function httpSection(mongoUri: string, issuerOptions: object, token: string, dbName: string): Promise<HttpRow[]> {
+async function httpSection(mongoUri: string, issuerOptions: object, joseOptions: JoseMemoOptions, token: string, dbName: string): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
   for (const framework of ['express', 'fastify']) {
     for (const mode of ['default', 'cached']) {
@@ -134,6 +140,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, token: strin
         BENCH_MONGO_URI: mongoUri,
         BENCH_DB: dbName,
         BENCH_STYTCH: JSON.stringify(issuerOptions),
+        BENCH_JOSE: JSON.stringify(joseOptions),
       }, true);
       const ready = await new Promise<{ port: number }>((resolve, reject) => {
         child.once('message', (m) => resolve(m as { port: number }));
@@ -144,7 +151,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, token: strin
       });
       const base = `http://127.0.0.1:${ready.port}`;
       process.stderr.write(`  ${framework} / ${mode}: listening on ${base}\n`);
-      // Rounds interleave the routes (bare, auth, entitlement, bare, …) so that whatever else
+      // Rounds interleave the routes (bare, jose, auth, entitlement, bare, …) so that whatever else
       // the machine does hits all three alike; each ratio is the median of per-round ratios.
       const samples = new Map<Route, { reqPerSec: number; p50Ms: number; p99Ms: number; cmds: number; non2xx: number; errors: number }[]>();
       const commandKinds: Record<string, number> = {};
@@ -252,7 +259,8 @@ try {
       const dbName = `bench_http_${Date.now().toString(36)}`;
       const member = await seedMember(client.db(dbName), { entitlements: ['reports'], subscriptionTier: 'premium' });
       const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 3600 });
-      const rows = await httpSection(mongo.uri, issuer.authOptions, token, dbName);
+      const joseOptions = { jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.projectId };
+      const rows = await httpSection(mongo.uri, issuer.authOptions, joseOptions, token, dbName);
       results['http'] = rows;
       printTable(
         'HTTP requests/s (ratio to the bare route of the same server is the headline)',

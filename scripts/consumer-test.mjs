@@ -2,7 +2,7 @@
 // The package as a consuming service installs it: `npm pack`, then fresh scratch projects in the
 // OS temp directory (outside this repository, so nothing here leaks in: no tsconfig paths, no
 // vitest aliases, no hoisted node_modules), each installing the tarball and its own framework
-// from the registry, and running the apps of consumer/ in every module setup.
+// from the registry, and running the apps of test/package/consumer/ in every module setup.
 //
 //   node scripts/consumer-test.mjs [--no-build] [--tarball <file.tgz>] [--only express4,fastify5]
 //                                  [--concurrency <n>] [--keep]
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const templates = path.join(root, 'consumer');
+const templates = path.join(root, 'test', 'package', 'consumer');
 const EXIT_REGISTRY_UNREACHABLE = 77;
 const MEMBER_ID = 'member-test-consumer';
 
@@ -49,7 +49,7 @@ const PROJECTS = [
   { name: 'fastify5', framework: 'fastify', deps: ['fastify@5'], show: ['fastify', 'fastify-plugin'] },
 ];
 
-// Every TypeScript setup compiles consumer/<framework>/app.ts under `strict`, with the library
+// Every TypeScript setup compiles test/package/consumer/<framework>/app.ts under `strict`, with the library
 // declarations type-checked too (skipLibCheck off), then runs what tsc emitted.
 const COMPILER_BASE = {
   strict: true,

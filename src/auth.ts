@@ -201,7 +201,7 @@ export function createAuth(options: AuthOptions): Auth {
 }
 
 /**
- * `createAuth` from the spec's environment variables, then `overrides` on top. A configuration
+ * `createAuth` from the environment variables (the README's table), then `overrides` on top. A configuration
  * error names the variable the operator set; the environment's WARNs (the Python library's
  * variable names) are logged once, on the created instance's logger.
  */

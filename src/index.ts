@@ -29,7 +29,20 @@ export {
   type AuthErrorOptions,
   type BearerErrorValue,
 } from './errors.js';
-export { hasEntitlement, entitlementError, factorError, claimError, guardChecks, type EntitlementMode, type GuardCheck } from './guards.js';
+export {
+  hasEntitlement,
+  entitlementError,
+  factorError,
+  claimError,
+  teamError,
+  roleError,
+  hasRole,
+  createRoleCheck,
+  type Check,
+  type CheckMode,
+  type RoleCheckOptions,
+  type RoleGuardOptions,
+} from './checks/index.js';
 export { parseBearerHeader, extractBearerToken } from './token/bearer.js';
 export { tokenFingerprint } from './logger.js';
 export { version } from './version.js';
@@ -41,7 +54,6 @@ export {
   scopedInsert,
   DEFAULT_SCOPE_FIELDS,
   attribution,
-  teamError,
   type ScopeBy,
   type ScopeIdForm,
   type ScopeFilterOptions,
@@ -51,7 +63,6 @@ export {
   type ObjectIdAttribution,
   type AttributionOptions,
 } from './tenancy/index.js';
-export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './roles/index.js';
 export {
   provisionMember,
   createProvisioningIndexes,

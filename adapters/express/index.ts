@@ -9,7 +9,9 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, guardChecks, type Auth, type AuthContext, type AuthResult, type GuardCheck, type RequestHeaders } from 'ayz-auth';
+import { AuthError, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /**
  * Type switches a service sets by augmenting this module, e.g. to give `req.auth` up to another
@@ -49,22 +51,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The body (and its type) of an error response, as the service wants it. */
-export interface AuthErrorResponse {
-  body: unknown;
-  /** Default `application/json; charset=utf-8`. A string body is sent as is, anything else as JSON. */
-  contentType?: string;
-}
-
 /**
  * Builds the error responses of `verifyAuth` and of every guard after it (e.g. problem+json
  * with a request id). Status, `WWW-Authenticate`, `Retry-After` and `Cache-Control: no-store`
  * stay the library's.
  */
-export type ErrorResponseBuilder = (error: AuthError, req: Request) => AuthErrorResponse;
-
-/** Response header carrying a renewed session JWT (an expired JWT of a live session). */
-export const REFRESHED_SESSION_JWT_HEADER = 'Stytch-Session-Jwt' as const;
+export type ErrorResponseBuilder = ErrorResponseBuilderFor<Request>;
 
 export interface VerifyAuthOptions {
   /**
@@ -85,118 +77,48 @@ export interface VerifyAuthOptions {
 }
 
 /**
- * What our own middleware verified, per request. `null`: an optional route with no token.
- * Absent: no ayz-auth middleware ran. Nothing outside this module can write here.
+ * What this module's middleware verified, per request, and the `errorResponse` of the
+ * `verifyAuth` that ran on it (for the guards after it). Private to this module.
  */
-const verified = new WeakMap<object, AuthContext | null>();
+const verified = new VerifiedRequests<ErrorResponseBuilder>({
+  request: 'req',
+  verifyAuth: 'verifyAuth(auth)',
+  verifyAuthOptional: 'verifyAuthOptional(auth)',
+});
 
-/** The service's `errorResponse` of the `verifyAuth` that ran on the request, for the guards after it. */
-const shapers = new WeakMap<object, ErrorResponseBuilder>();
-
-const AUTHORIZATION = 'authorization';
-
-/**
- * The request headers as the core should see them. Node keeps only the first of several
- * `Authorization` headers in `req.headers`; when the raw headers hold more than one, the core
- * gets them all (and answers `token_multiple`). Otherwise `req.headers` as is, so a middleware
- * that rewrote `req.headers.authorization` is respected. No allocation on the common path.
- */
-function requestHeaders(req: Request): RequestHeaders {
-  const raw: readonly string[] | undefined = req.rawHeaders;
-  let count = 0;
-  if (Array.isArray(raw)) {
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i];
-      if (name !== undefined && name.length === 13 && name.toLowerCase() === AUTHORIZATION) count++;
-    }
-  }
-  if (count < 2) return req.headers;
-  const values: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name !== undefined && name.length === 13 && name.toLowerCase() === AUTHORIZATION) values.push(raw[i + 1] ?? '');
-  }
-  return { ...req.headers, authorization: values };
-}
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/**
- * Copies an `AuthError` onto the response: status, its headers, `Cache-Control: no-store`, and
- * the body (JSON `{ error, message, … }`, or what the service's `errorResponse` builds).
- * Throws only when the service's builder throws.
- */
-function sendAuthError(req: Request, res: Response, error: AuthError): void {
-  const shape = shapers.get(req);
-  let payload: string;
-  let contentType = JSON_TYPE;
-  if (shape === undefined) {
-    payload = JSON.stringify(error.body);
-  } else {
-    const built = shape(error, req);
-    payload = typeof built.body === 'string' ? built.body : JSON.stringify(built.body);
-    if (built.contentType !== undefined) contentType = built.contentType;
-  }
-  res.statusCode = error.status;
-  const headers = error.headers;
-  for (const name in headers) res.setHeader(name, headers[name] as string);
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(payload);
-}
-
+/** Answers with an `AuthError`; anything else (or a response already started) goes to `next(err)`. */
 function refuse(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (!(error instanceof AuthError) || res.headersSent) {
     next(error);
     return;
   }
   try {
-    sendAuthError(req, res, error);
+    const refusal = refusalOf(error, req, verified.settings(req));
+    res.statusCode = refusal.status;
+    for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
+    res.setHeader('Content-Length', Buffer.byteLength(refusal.payload));
+    res.end(refusal.payload);
   } catch (bug) {
     // The service's errorResponse threw: its bug, for its error handler.
     next(bug);
   }
 }
 
-function exposeHeader(res: Response, header: string): void {
-  const current = res.getHeader('Access-Control-Expose-Headers');
-  if (current === undefined || current === '') {
-    res.setHeader('Access-Control-Expose-Headers', header);
-    return;
-  }
-  const list = Array.isArray(current) ? current.join(', ') : String(current);
-  const wanted = header.toLowerCase();
-  if (list.split(',').some((h) => h.trim().toLowerCase() === wanted)) return;
-  res.setHeader('Access-Control-Expose-Headers', `${list}, ${header}`);
-}
-
 function isLogger(value: unknown): value is Logger {
   return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function';
 }
 
-/** The ids of the context, for log lines; never the token or anything from the session JWT. */
-function logBindings(ctx: AuthContext): Record<string, string | null> {
-  return {
-    memberId: ctx.memberId,
-    stytchOrgId: ctx.stytchOrgId,
-    userId: ctx.mongoUserId,
-    orgId: ctx.orgId,
-    teamId: ctx.currentTeamId,
-  };
-}
-
-// `req.authLog` is made on first read: a pino child per request costs more than the rest of a
-// warm authentication, and most handlers never log. One shared descriptor, no closure per request.
+// `req.authLog` is made on first read (see `VerifiedRequests.authLog`). One shared descriptor,
+// no closure per request.
 const logBases = new WeakMap<object, Logger>();
 
 function lazyAuthLog(this: Request): Logger | undefined {
-  const ctx = verified.get(this);
   const base = logBases.get(this);
-  if (!ctx || !base) return undefined;
+  if (!base) return undefined;
   // pino-http puts a request logger on `req.log`; bind to it when it is there.
   const requestLog: unknown = (this as { log?: unknown }).log;
-  const child = (isLogger(requestLog) ? requestLog : base).child(logBindings(ctx));
+  const child = verified.authLog<Logger>(this, isLogger(requestLog) ? requestLog : base);
+  if (child === undefined) return undefined;
   Object.defineProperty(this, 'authLog', { value: child, writable: true, configurable: true, enumerable: true });
   return child;
 }
@@ -219,26 +141,19 @@ function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exp
   logBases.set(req, auth.logger);
   Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
-    res.setHeader(REFRESHED_SESSION_JWT_HEADER, result.refreshedSessionJwt);
-    // A response carrying a session credential must not be stored by any cache on the way.
-    res.setHeader('Cache-Control', 'no-store');
-    exposeHeader(res, REFRESHED_SESSION_JWT_HEADER);
+    const headers = refreshedSessionJwtHeaders(result.refreshedSessionJwt, res.getHeader('Access-Control-Expose-Headers'));
+    for (const name in headers) res.setHeader(name, headers[name] as string);
   }
 }
 
 /** The id a logger middleware (pino-http, express-request-id) gave the request, if any. */
-function requestIdOf(req: Request): string | number | undefined {
+function requestIdOf(req: Request): { requestId: string | number } | undefined {
   const id: unknown = (req as { id?: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? { requestId: id } : undefined;
 }
 
-function assertAuth(auth: Auth, fn: string): void {
-  if (typeof auth !== 'object' || auth === null || typeof auth.authenticateRequestWithResult !== 'function') {
-    throw new TypeError(`ayz-auth: ${fn}(auth) needs the Auth returned by createAuth()`);
-  }
-}
-
-function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions): RequestHandler {
+function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn: string): RequestHandler {
+  if (!isAuth(auth)) throw new TypeError(`ayz-auth: ${fn}(auth) needs the Auth returned by createAuth()`);
   const exposeJwt = options.exposeRefreshedSessionJwt !== false;
   const errorResponse = options.errorResponse;
   const assignAuth = options.requestAuth !== false;
@@ -250,21 +165,14 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions): Re
   return async function ayzVerifyAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
     // Whatever was there before is not ours: never trusted, never reused.
     if (assignAuth) setRequestAuth(req, null);
-    verified.delete(req);
-    if (errorResponse === undefined) shapers.delete(req);
-    else shapers.set(req, errorResponse);
+    verified.begin(req, errorResponse);
     if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
     let result: AuthResult;
     try {
-      const requestId = requestIdOf(req);
-      result = await auth.authenticateRequestWithResult(requestHeaders(req), requestId === undefined ? undefined : { requestId });
+      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), requestIdOf(req));
     } catch (error) {
-      if (optional && error instanceof AuthError && error.code === 'token_missing') {
-        verified.set(req, null);
-        next();
-      } else {
-        refuse(error, req, res, next);
-      }
+      if (verified.anonymous(req, error, optional)) next();
+      else refuse(error, req, res, next);
       return;
     }
     try {
@@ -278,10 +186,14 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions): Re
   };
 }
 
-/** Authenticates the request: sets `req.auth`, or answers 401 / 403 / 503 JSON. */
+/**
+ * Authenticates the request: sets `req.auth`, or answers 401 / 403 / 503 JSON.
+ *
+ * @example
+ * app.get('/me', verifyAuth(auth), (req, res) => res.json({ memberId: req.auth!.memberId }));
+ */
 export function verifyAuth(auth: Auth, options: VerifyAuthOptions = {}): RequestHandler {
-  assertAuth(auth, 'verifyAuth');
-  return verifier(auth, false, options);
+  return verifier(auth, false, options, 'verifyAuth');
 }
 
 /**
@@ -289,29 +201,28 @@ export function verifyAuth(auth: Auth, options: VerifyAuthOptions = {}): Request
  * `req.auth = null`. A bad token is still a 401 and an outage still a 503: never anonymous.
  */
 export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}): RequestHandler {
-  assertAuth(auth, 'verifyAuthOptional');
-  return verifier(auth, true, options);
+  return verifier(auth, true, options, 'verifyAuthOptional');
 }
 
 /**
- * A guard for routes after `verifyAuth` / `verifyAuthOptional`: `check` sees only the context
- * ayz-auth itself verified (never `req.auth`) and its refusal is answered like every other
- * (with the `errorResponse` of that `verifyAuth`). An anonymous request of `verifyAuthOptional`
- * is refused with 401 `token_missing`. A route where no ayz-auth middleware ran, or a check that
- * throws (e.g. an entitlement guard on an `Auth` without MongoDB), is a wiring bug of the
- * service: `next(err)`, not the client's fault. The built-in `require*` guards are made with
- * it; so can a service's own.
+ * The one bridge from a core `Check` to Express: a middleware for routes after `verifyAuth` /
+ * `verifyAuthOptional`. The check sees only the context ayz-auth itself verified (never
+ * `req.auth`) and its refusal is answered like every other (with the `errorResponse` of that
+ * `verifyAuth`). An anonymous request of `verifyAuthOptional` is refused with 401
+ * `token_missing`. A route where no ayz-auth middleware ran, or a check that throws (e.g. an
+ * entitlement guard on an `Auth` without MongoDB), is a wiring bug of the service:
+ * `next(err)`, not the client's fault. Every built-in `require*` guard is made with it; so can
+ * a service's own. `name` names the guard in the wiring error.
+ *
+ * @example
+ * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
+ * app.get('/acme', verifyAuth(auth), toMiddleware(acmeOnly, 'acmeOnly'), handler);
  */
-export function createGuard(name: string, check: GuardCheck): RequestHandler {
+export function toMiddleware(check: Check, name: string = check.name || 'the guard'): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
-    const ctx = verified.get(req);
-    if (ctx === undefined) {
-      next(new Error(`ayz-auth: ${name} must run after verifyAuth(auth) or verifyAuthOptional(auth)`));
-      return;
-    }
     let error: AuthError | null;
     try {
-      error = ctx === null ? new AuthError('token_missing') : check(ctx);
+      error = verified.decide(req, check, name);
     } catch (wiring) {
       next(wiring);
       return;
@@ -321,43 +232,30 @@ export function createGuard(name: string, check: GuardCheck): RequestHandler {
   };
 }
 
-/** 403 `entitlement_missing` unless the caller's organization holds `name`. After `verifyAuth`. */
-export function requireEntitlement(name: string): RequestHandler {
-  return createGuard('requireEntitlement', guardChecks.entitlement('requireEntitlement', name));
-}
-
-/** 403 `entitlement_missing` unless the organization holds at least one of `names`. */
-export function requireAnyEntitlement(names: string[]): RequestHandler {
-  return createGuard('requireAnyEntitlement', guardChecks.anyEntitlement('requireAnyEntitlement', names));
-}
-
-/** 403 `entitlement_missing` unless the organization holds every one of `names`. */
-export function requireAllEntitlements(names: string[]): RequestHandler {
-  return createGuard('requireAllEntitlements', guardChecks.allEntitlements('requireAllEntitlements', names));
-}
-
-/** Step-up: 403 `factor_missing` unless every Stytch factor type (e.g. `totp`) was used in the session. */
-export function requireFactors(types: string[]): RequestHandler {
-  return createGuard('requireFactors', guardChecks.factors('requireFactors', types));
-}
-
-/** 403 `claim_missing` unless every name is a key of the session's custom claims. */
-export function requireClaims(claims: string[]): RequestHandler {
-  return createGuard('requireClaims', guardChecks.claims('requireClaims', claims));
-}
+/**
+ * The built-in guards, each a core check through `toMiddleware`, after `verifyAuth`:
+ * `requireEntitlement(name)`, `requireAnyEntitlement(names)`, `requireAllEntitlements(names)`
+ * (403 `entitlement_missing`; need MongoDB), `requireFactors(types)` (403 `factor_missing`),
+ * `requireClaims(names)` (403 `claim_missing`), `requireTeam()` (400 `team_required`; needs
+ * MongoDB), `requireRole(role, options?)` and `requireAnyRole(roles, options?)` (403
+ * `role_missing`).
+ *
+ * @example
+ * app.get('/reports', verifyAuth(auth), requireEntitlement('reports'), handler);
+ */
+export const {
+  requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims, requireTeam, requireRole, requireAnyRole,
+} = bindGuards(toMiddleware);
 
 /**
  * The context `verifyAuth` verified for this request. Throws a plain `Error` (a bug of the
  * service, not of the client) when no ayz-auth middleware authenticated it.
+ *
+ * @example
+ * app.get('/me', verifyAuth(auth, { requestAuth: false }), (req, res) => res.json(getAuth(req)));
  */
 export function getAuth(req: Request): AuthContext {
-  const ctx = verified.get(req);
-  if (ctx) return ctx;
-  throw new Error(
-    ctx === null
-      ? 'ayz-auth: getAuth(req) on an anonymous request (verifyAuthOptional found no token); read req.auth instead'
-      : 'ayz-auth: getAuth(req) called on a request that verifyAuth(auth) did not authenticate',
-  );
+  return verified.require(req);
 }
 
 /**
@@ -366,9 +264,9 @@ export function getAuth(req: Request): AuthContext {
  * Never reads `req.auth`.
  */
 export function peekAuth(req: Request): AuthContext | null | undefined {
-  return verified.get(req);
+  return verified.peek(req);
 }
 
-export { requireTeam, requireRole, requireAnyRole, type RoleGuardOptions } from './tenancy.js';
-
-export type { Auth, AuthContext } from 'ayz-auth';
+export { REFRESHED_SESSION_JWT_HEADER };
+export type { AuthErrorResponse } from 'ayz-auth/internal';
+export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';

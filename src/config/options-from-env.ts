@@ -32,7 +32,7 @@ const PYTHON_ALIASES = [
 const PYTHON_REDIS = /^STYTCH_(REDIS_[A-Z0-9_]+|CACHE_PREFIX)$/;
 
 /**
- * Reads the variables of the spec's configuration table. Every bad variable is reported at
+ * Reads the configuration variables (the README's environment table). Every bad variable is reported at
  * once, by its name. Nothing else in the environment (notably `CI`) changes behaviour.
  */
 export function optionsFromEnv(env: Env): EnvOptions {

@@ -9,7 +9,7 @@ export interface OrganizationFields {
 const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * The organization's plan as the spec reads it: a missing field gives `[]` / null / `{}`, an
+ * The organization's plan as the Python library reads it: a missing field gives `[]` / null / `{}`, an
  * explicit null stays null (Python parity), and values of the wrong type are dropped with a
  * WARN instead of failing every request of the org (the Python library answered 500).
  */

@@ -9,4 +9,3 @@ export {
 } from './scope-filter.js';
 export { scopedUpdate, scopedInsert, type ScopedUpdate } from './scoped-write.js';
 export { attribution, type Attribution, type ObjectIdAttribution, type AttributionOptions } from './attribution.js';
-export { teamError } from './team-check.js';

@@ -9,7 +9,7 @@ import type { M2mIdentity } from '../auth-context-union.js';
 import { AuthError } from '../errors.js';
 import { isSafeStytchId, STYTCH_ORGANIZATION_CLAIM, STYTCH_SESSION_CLAIM } from './identity.js';
 import type { JwksStore } from './jwks-store.js';
-import { claimError, deeperThan, joseError, MAX_CLAIMS_DEPTH, type SessionJwtPolicy } from './session-jwt.js';
+import { jwtClaimFailure, deeperThan, joseError, MAX_CLAIMS_DEPTH, type SessionJwtPolicy } from './session-jwt.js';
 
 /** The same policy as session JWTs: one project, one JWKS store, one set of issuers. */
 export type M2mTokenPolicy = SessionJwtPolicy;
@@ -120,7 +120,7 @@ export async function verifyM2mToken(token: string, store: JwksStore, policy: M2
       const ago = typeof exp === 'number' ? ` ${Math.floor(Date.now() / 1000) - exp} s ago` : '';
       throw new AuthError('token_expired', { cause: error, reason: `the M2M access token expired${ago}` });
     }
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw claimError(error, token);
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw jwtClaimFailure(error, token);
     throw joseError(error, token);
   }
   return m2mIdentityFrom(payload);

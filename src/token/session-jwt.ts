@@ -110,7 +110,7 @@ function checkAge(payload: JWTPayload, policy: SessionJwtPolicy): void {
   }
 }
 
-export function claimError(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>, token: string): AuthError {
+export function jwtClaimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>, token: string): AuthError {
   const { claim, reason } = error;
   const payload = error.payload;
   if (claim === 'typ') {
@@ -187,7 +187,7 @@ export async function verifySessionJwt(token: string, store: JwksStore, policy: 
       const reason = typeof exp === 'number' ? `expired ${nowSec() - exp} s ago` : 'expired';
       return { ok: false, expired: true, payload: error.payload, reason };
     }
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw claimError(error, token);
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw jwtClaimFailure(error, token);
     throw joseError(error, token);
   }
   requireMemberSession(payload);

@@ -4,8 +4,8 @@ import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, createAuth, type Auth } from 'ayz-auth';
-import { createGuard as expressGuard, verifyAuth } from 'ayz-auth/express';
-import ayzAuth, { createGuard as fastifyGuard } from 'ayz-auth/fastify';
+import { toMiddleware as expressGuard, verifyAuth } from 'ayz-auth/express';
+import ayzAuth, { toHook as fastifyGuard } from 'ayz-auth/fastify';
 import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
 import { httpRequest } from './http-client.js';
 
@@ -13,7 +13,7 @@ import { httpRequest } from './http-client.js';
 const sameSlug = (slug: string) => (ctx: { orgSlug: string | null }) =>
   ctx.orgSlug === slug ? null : new AuthError('claim_missing', { message: 'This route belongs to another organization' });
 
-describe('createGuard: a service-defined guard with the built-in trust rule', () => {
+describe('toMiddleware / toHook: a service-defined guard with the built-in trust rule', () => {
   let issuer: TestIssuer;
   let auth: Auth;
   let expressUrl: string;
@@ -30,8 +30,8 @@ describe('createGuard: a service-defined guard with the built-in trust rule', ()
       (req as unknown as { auth: unknown }).auth = { orgSlug: 'acme' };
       next();
     });
-    app.get('/acme', verifyAuth(auth), expressGuard('acmeOnly', sameSlug('acme')), (_req, res) => res.json({ ok: true }));
-    app.get('/unverified', expressGuard('acmeOnly', sameSlug('acme')), (_req, res) => res.json({ ok: true }));
+    app.get('/acme', verifyAuth(auth), expressGuard(sameSlug('acme'), 'acmeOnly'), (_req, res) => res.json({ ok: true }));
+    app.get('/unverified', expressGuard(sameSlug('acme'), 'acmeOnly'), (_req, res) => res.json({ ok: true }));
     app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => res.status(500).json({ error: 'wiring' }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -39,7 +39,7 @@ describe('createGuard: a service-defined guard with the built-in trust rule', ()
 
     fastify = Fastify();
     await fastify.register(ayzAuth, { auth });
-    fastify.get('/acme', { preHandler: [fastify.verifyAuth, fastifyGuard('acmeOnly', sameSlug('acme'))] }, async () => ({ ok: true }));
+    fastify.get('/acme', { preHandler: [fastify.verifyAuth, fastifyGuard(sameSlug('acme'), 'acmeOnly')] }, async () => ({ ok: true }));
     fastifyUrl = await fastify.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

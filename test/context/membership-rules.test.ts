@@ -1,5 +1,5 @@
 /**
- * Memberships as the context reads them (behaviour.md, "Building the context", steps 2 and 3):
+ * Memberships as the context reads them (the organization lookup and the membership-or-fallback user lookup):
  * an explicitly non-active organization membership is a removal (no fallback), and a current
  * team is checked against the user's active team memberships (WARN; stale with
  * `context.requireTeamMembership`). Real driver, test MongoDB, issuer tokens through

@@ -1,5 +1,5 @@
 /**
- * The soak's "someone else's payload" forgery (soak/forge.ts). The soak is not in CI, so its
+ * The soak's "someone else's payload" forgery (bench/soak/forge.ts). The soak is not in CI, so its
  * forging function is tested here: every token it produces differs from both sources and is
  * refused by the library, and it refuses to splice a token with itself (or with a token of
  * the same payload), which would send a genuine token and make the soak report a false
@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, createAuth, type Auth } from 'ayz-auth';
 import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
-import { pickDistinct, swapPayload } from '../../soak/forge.js';
+import { pickDistinct, swapPayload } from '../../bench/soak/forge.js';
 
 let issuer: TestIssuer;
 let auth: Auth;

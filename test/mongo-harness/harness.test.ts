@@ -15,10 +15,22 @@ describe('startTestMongo', () => {
       const mongo = await startTestMongo({ env: { MONGODB_URI: external.uri }, log: (l) => lines.push(l) });
       expect(mongo.tier).toBe(1);
       expect(mongo.uri).toBe(external.uri);
-      expect(mongo.capabilities).toEqual({ transactions: false, changeStreams: false });
+      // Change streams are asked for, not guessed from the topology: this standalone has them.
+      expect(mongo.capabilities).toEqual({ transactions: false, changeStreams: true });
       expect(lines).toEqual([`[mongo] tier 1: MONGODB_URI ${external.uri}`]);
       await mongo.stop();
       expect(external.server.isRunning).toBe(true); // tier 1 never stops someone else's server
+    } finally {
+      await external.stop();
+    }
+  });
+
+  it('tier 1 on a standalone without change streams reports none', async () => {
+    const external = await startLoopbackMongo({ changeStreams: false });
+    try {
+      const mongo = await startTestMongo({ env: { MONGODB_URI: external.uri }, log: () => {} });
+      expect(mongo.capabilities).toEqual({ transactions: false, changeStreams: false });
+      await mongo.stop();
     } finally {
       await external.stop();
     }
@@ -43,6 +55,7 @@ describe('startTestMongo', () => {
       const mongo = await startTestMongo({ env: {}, log: (l) => lines.push(l) });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(mongo.tier).toBe(3);
+      expect(mongo.capabilities).toEqual({ transactions: false, changeStreams: true });
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^\[mongo\] tier 3: loopback wire server \(bson \+ mingo\) on mongodb:\/\/127\.0\.0\.1:\d+ \(tier 2 unavailable: .*\/nonexistent\/mongod.*\)$/);
       const client = new MongoClient(mongo.uri);

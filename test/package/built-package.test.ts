@@ -19,8 +19,8 @@ function run(args: string[]): string {
 }
 
 describe('the built package', () => {
-  it('has all four subpaths in both formats, with declarations', () => {
-    for (const name of ['index', 'express', 'fastify', 'testing']) {
+  it('has all five subpaths in both formats, with declarations', () => {
+    for (const name of ['index', 'internal', 'express', 'fastify', 'testing']) {
       for (const ext of ['mjs', 'cjs', 'd.ts', 'd.cts']) expect(existsSync(`${root}/dist/${name}.${ext}`), `${name}.${ext}`).toBe(true);
     }
   });

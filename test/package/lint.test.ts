@@ -87,7 +87,20 @@ describe('the published tarball', () => {
 
   it('holds only the build, the manifest and the docs: no tests, examples, sources or source maps', () => {
     expect(SUBPATHS).toEqual(expect.arrayContaining(['.', './express', './fastify', './testing']));
-    const expected = [...new Set(EXPORTED_FILES), 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'];
+    // The chunks the entries share (one copy of the core's modules for `ayz-auth` and
+    // `ayz-auth/internal`): only those an exported file imports.
+    const imported = new Set(
+      EXPORTED_FILES.flatMap((file) =>
+        [...readFileSync(path.join(root, file), 'utf8').matchAll(/(?:from |require\()['"]\.\/([^'"]+)['"]/g)].map((m) => {
+          // A declaration file names its chunk by the chunk's JavaScript name.
+          const declaration = /\.d\.c?ts$/.exec(file)?.[0];
+          return `dist/${declaration === undefined ? m[1] : m[1]!.replace(/\.[cm]?js$/, declaration)}`;
+        }),
+      ),
+    );
+    const chunks = [...imported].filter((file) => !EXPORTED_FILES.includes(file));
+    expect(chunks.every((file) => /^dist\/[\w-]+\.(mjs|cjs|d\.ts|d\.cts)$/.test(file)), chunks.join(', ')).toBe(true);
+    const expected = [...new Set([...EXPORTED_FILES, ...chunks]), 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'];
     expect([...tarball.files].sort()).toEqual(expected.sort());
   });
 });

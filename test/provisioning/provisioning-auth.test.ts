@@ -43,6 +43,15 @@ function newAuth(options: Partial<AuthOptions> = {}): Auth {
 const count = (collection: string, filter: object = {}) => t.db.collection(collection).countDocuments(filter);
 const token = (over: { memberId?: string; orgId?: string } = {}) => issuer.sessionJwt({ memberId: M, orgId: O, ...over });
 
+/** Waits (polling the clock, bounded) until `Date.now()` is past `stamp`. */
+async function clockPast(stamp: Date): Promise<void> {
+  const end = Date.now() + 1000;
+  while (Date.now() <= stamp.getTime()) {
+    if (Date.now() > end) throw new Error('the clock did not move');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -115,11 +124,15 @@ describe('provisioning through createAuth', () => {
     const ctx = await auth.authenticate(token());
     expect(ctx.mongoUserId).toBe(seeded.userId.toHexString());
     expect(ctx.currentTeamId).toBe(seeded.teamId.toHexString());
-    await eventually(async () => (await lastLogin()) instanceof Date);
-    const first = (await lastLogin())!;
-    await new Promise((r) => setTimeout(r, 15));
+    // The write is in the background: `idle()` resolves once it is done.
+    await auth.idle();
+    const first = await lastLogin();
+    expect(first).toBeInstanceOf(Date);
+    // The next login must fall on a later millisecond than the first one's stamp.
+    await clockPast(first!);
     await auth.authenticate(token());
-    await eventually(async () => (await lastLogin())!.getTime() > first.getTime());
+    await auth.idle();
+    expect((await lastLogin())!.getTime()).toBeGreaterThan(first!.getTime());
     // Nothing was created for a member who already had everything.
     expect(await count('users')).toBe(1);
     expect(await count('user_organization_memberships')).toBe(1);
@@ -130,11 +143,15 @@ describe('provisioning through createAuth', () => {
     const auth = newAuth({ provisioning: { enabled: true, lastLoginTtlSec: 3600 }, context: { directoryTtlSec: 0 } });
     await auth.authenticate(token());
     const read = async () => (await t.db.collection('users').findOne({ _id: seeded.userId }))?.last_login_at as Date | undefined;
-    await eventually(async () => (await read()) instanceof Date);
+    await auth.idle();
     const first = (await read())!;
+    expect(first).toBeInstanceOf(Date);
+    // A later millisecond, so an unthrottled write would show.
+    await clockPast(first);
     await auth.authenticate(token());
     await auth.authenticate(token());
-    await new Promise((r) => setTimeout(r, 100));
+    // Every background write these logins started is done: none touched last_login_at.
+    await auth.idle();
     expect((await read())!.getTime()).toBe(first.getTime());
   });
 

@@ -175,7 +175,9 @@ describe('counters and close', () => {
       () => 'answered',
       () => 'failed',
     ));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Both requests reached the server (its counters; bounded wait, no fixed delay).
+    const deadline = Date.now() + 5_000;
+    while (issuer.requests.jwks + issuer.requests.authenticate < 2 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     expect(issuer.requests).toMatchObject({ jwks: 1, authenticate: 1 });
 
     const started = Date.now();

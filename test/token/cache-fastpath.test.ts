@@ -1,5 +1,5 @@
 /**
- * The warm path (bench/, performance issue): a verified-token cache hit must be exactly as
+ * The warm path (measured in bench/): a verified-token cache hit must be exactly as
  * strict as a full verification. A token that differs from the verified one in any byte —
  * even one keeping its signature segment — never hits; the cache never holds the raw token;
  * the header shortcut never accepts a header the full checks would refuse; and the synchronous

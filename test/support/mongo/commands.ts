@@ -4,7 +4,8 @@
  * synchronously from start to end, so commands are atomic with respect to each other,
  * as single-document operations are on a server.
  *
- * Anything not listed answers `{ok: 0, code: 59, codeName: "CommandNotFound"}`.
+ * Anything not listed answers `{ok: 0, code: 59, codeName: "CommandNotFound"}`. The one
+ * exception to "synchronously" is `getMore` on a change stream, which waits for a write.
  */
 import { Long } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
@@ -21,6 +22,7 @@ import {
   toNumber,
   valuesAtPath,
 } from './bson-values.js';
+import { ChangeStreams } from './change-streams.js';
 import { CursorRegistry } from './cursors.js';
 import { CommandError, err, toCommandError } from './errors.js';
 import { isKnownStage, mingoOptions } from './mingo-bson.js';
@@ -36,6 +38,16 @@ export interface CommandContext {
   db: string;
   connectionId: number;
   port: number;
+  /** Aborted when the client's connection closes (ends a waiting change-stream getMore). */
+  signal?: AbortSignal;
+}
+
+export interface DispatcherOptions {
+  /**
+   * Change streams (default true). False answers `$changeStream` like a standalone
+   * mongod does (40573), for tests of code that must cope with a server without them.
+   */
+  changeStreams?: boolean;
 }
 
 /** A `failCommand` fail point (configureFailPoint), as on a server run with test commands. */
@@ -49,7 +61,7 @@ export interface FailPoint {
   appName?: string;
 }
 
-type Handler = (body: Doc, ctx: CommandContext) => Doc;
+type Handler = (body: Doc, ctx: CommandContext) => Doc | Promise<Doc>;
 
 /** Commands that are part of the connection protocol rather than database work. */
 export const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
@@ -57,10 +69,16 @@ export const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 export class CommandDispatcher {
   readonly store = new Store();
   readonly cursors = new CursorRegistry();
+  readonly changeStreams = new ChangeStreams({
+    lookup: (db, coll, key) => this.store.get(db, coll)?.docs.find((d) => canonicalKey(d['_id']) === canonicalKey(key['_id'])),
+    idTaken: (id) => this.cursors.has(id),
+  });
+  readonly changeStreamsEnabled: boolean;
   failPoint: FailPoint | undefined;
   private readonly handlers: Record<string, Handler>;
 
-  constructor() {
+  constructor(opts: DispatcherOptions = {}) {
+    this.changeStreamsEnabled = opts.changeStreams ?? true;
     const h: Record<string, Handler> = {
       hello: (b, c) => this.hello(b, c, false),
       isMaster: (b, c) => this.hello(b, c, true),
@@ -97,7 +115,7 @@ export class CommandDispatcher {
   }
 
   /** Runs one command and returns its reply; errors become `{ok: 0, …}` replies. */
-  execute(body: Doc, ctx: CommandContext): Doc {
+  execute(body: Doc, ctx: CommandContext): Doc | Promise<Doc> {
     const name = Object.keys(body)[0] ?? '';
     try {
       const handler = Object.prototype.hasOwnProperty.call(this.handlers, name) ? this.handlers[name] : undefined;
@@ -107,7 +125,8 @@ export class CommandDispatcher {
         throw err.illegalOperation('Transaction numbers are only allowed on a replica set member or mongos');
       }
       validateDbName(ctx.db);
-      return handler(body, ctx);
+      const reply = handler(body, ctx);
+      return reply instanceof Promise ? reply.catch((e: unknown) => toCommandError(e).toReply()) : reply;
     } catch (e) {
       return toCommandError(e).toReply();
     }
@@ -160,7 +179,9 @@ export class CommandDispatcher {
 
   private endSessions(body: Doc): Doc {
     const ids = Array.isArray(body['endSessions']) ? body['endSessions'] : [];
-    this.cursors.killSessions(new Set(ids.map((s) => canonicalKey(isPlainObject(s) ? s['id'] : s))));
+    const sessions = new Set(ids.map((s) => canonicalKey(isPlainObject(s) ? s['id'] : s)));
+    this.cursors.killSessions(sessions);
+    this.changeStreams.killSessions(sessions);
     return { ok: 1 };
   }
 
@@ -199,6 +220,10 @@ export class CommandDispatcher {
   }
 
   // ------------------------------------------------------------ helpers
+
+  private recordChange(...args: Parameters<ChangeStreams['record']>): void {
+    if (this.changeStreamsEnabled) this.changeStreams.record(...args);
+  }
 
   private collName(body: Doc, ctx: CommandContext, field: string): string {
     return validateCollectionName(ctx.db, body[field]);
@@ -291,21 +316,27 @@ export class CommandDispatcher {
     return { cursor, ok: 1 };
   }
 
-  private getMore(body: Doc, ctx: CommandContext): Doc {
+  private getMore(body: Doc, ctx: CommandContext): Doc | Promise<Doc> {
     const id = toNumber(body['getMore']);
     if (!Number.isSafeInteger(id)) throw err.typeMismatch("BSON field 'getMore' is the wrong type, expected type 'long'");
     // Not validated as a collection name: cursors of listCollections and `aggregate: 1`
     // live on `$cmd.listCollections` / `$cmd.aggregate`.
     const name = body['collection'];
     if (typeof name !== 'string' || name === '') throw err.typeMismatch("BSON field 'getMore.collection' is the wrong type, expected type 'string'");
+    if (this.changeStreams.has(id)) return this.changeStreams.getMore(id, `${ctx.db}.${name}`, body, ctx.signal);
     const cursor = this.cursors.getMore(id, `${ctx.db}.${name}`, this.batchSizeOf(body['batchSize']));
     return { cursor, ok: 1 };
   }
 
   private killCursors(body: Doc, ctx: CommandContext): Doc {
-    this.collName(body, ctx, 'killCursors');
+    // Like getMore: cursors of `aggregate: 1` (db.watch()) live on `$cmd.aggregate`.
+    if (typeof body['killCursors'] !== 'string' || body['killCursors'] === '') {
+      throw err.typeMismatch("BSON field 'killCursors' is the wrong type, expected type 'string'");
+    }
     const ids = Array.isArray(body['cursors']) ? body['cursors'].map(toNumber) : [];
-    const { cursorsKilled, cursorsNotFound } = this.cursors.kill(ids);
+    const streams = this.changeStreams.kill(ids);
+    const { cursorsKilled, cursorsNotFound } = this.cursors.kill(ids.filter((id) => !streams.has(id)));
+    cursorsKilled.push(...[...streams].map((id) => Long.fromNumber(id)));
     return { cursorsKilled, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
   }
 
@@ -318,6 +349,10 @@ export class CommandDispatcher {
       throw err.failedToParse("The 'cursor' option is required, except for aggregate with the explain argument");
     }
     this.refuseCollation(body);
+    if (isPlainObject(pipeline[0]) && '$changeStream' in pipeline[0]) {
+      if (!this.changeStreamsEnabled) throw new CommandError(40573, 'Location40573', 'The $changeStream stage is only supported on replica sets');
+      return this.changeStreams.aggregate(body, ctx.db, this.sessionOf(body));
+    }
     for (const stage of pipeline) this.validateStage(stage);
 
     let input: Doc[];
@@ -349,7 +384,7 @@ export class CommandDispatcher {
       throw new CommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.');
     }
     const name = Object.keys(stage)[0] as string;
-    if (name === '$changeStream') throw err.notSupportedHere('change streams ($changeStream)');
+    if (name === '$changeStream') throw new CommandError(40602, 'Location40602', '$changeStream is only valid as the first stage in a pipeline.');
     if (!isKnownStage(name)) throw err.unrecognizedStage(name);
   }
 
@@ -406,6 +441,7 @@ export class CommandDispatcher {
         if (!isPlainObject(raw)) throw err.typeMismatch('document to insert must be an object');
         const doc = withId(cloneValue(raw));
         this.store.getOrCreate(ctx.db, name).coll.insert(doc);
+        this.recordChange('insert', ctx.db, name, { after: doc });
         n++;
       } catch (e) {
         writeErrors.push(this.writeError(i, e));
@@ -442,6 +478,7 @@ export class CommandDispatcher {
           const target = this.store.getOrCreate(ctx.db, name).coll;
           const doc = withId(applyUpdate(seedFromQuery(q), u, { query: q, arrayFilters, isInsert: true, mingo }));
           target.insert(doc);
+          this.recordChange('insert', ctx.db, name, { after: doc });
           n += 1;
           upserted.push({ index: i, _id: doc['_id'] });
           continue;
@@ -451,6 +488,7 @@ export class CommandDispatcher {
           n += 1;
           if (canonicalKey(next) !== canonicalKey(doc)) {
             (coll as Collection).replace(doc, next);
+            this.recordChange(updateKind(u) === 'replacement' ? 'replace' : 'update', ctx.db, name, { before: doc, after: next });
             nModified += 1;
           }
         }
@@ -484,7 +522,10 @@ export class CommandDispatcher {
         this.checkHint(coll, stmt['hint']);
         let matched = this.matching(coll, this.filterOf(stmt['q'], 'q'), ctx, body['let']);
         if (limit === 1) matched = matched.slice(0, 1);
-        for (const d of matched) coll?.remove(d);
+        for (const d of matched) {
+          coll?.remove(d);
+          this.recordChange('delete', ctx.db, name, { before: d });
+        }
         n += matched.length;
       } catch (e) {
         writeErrors.push(this.writeError(i, e));
@@ -524,18 +565,25 @@ export class CommandDispatcher {
     const arrayFilters = Array.isArray(body['arrayFilters']) ? (body['arrayFilters'] as Doc[]) : undefined;
 
     if (remove) {
-      if (target) coll?.remove(target);
+      if (target && coll) {
+        coll.remove(target);
+        this.recordChange('delete', ctx.db, name, { before: target });
+      }
       return { lastErrorObject: { n: target ? 1 : 0 }, value: project(target), ok: 1 };
     }
     if (target && coll) {
       const next = applyUpdate(target, update, { query, arrayFilters, isInsert: false, mingo });
-      if (canonicalKey(next) !== canonicalKey(target)) coll.replace(target, next);
+      if (canonicalKey(next) !== canonicalKey(target)) {
+        coll.replace(target, next);
+        this.recordChange(updateKind(update) === 'replacement' ? 'replace' : 'update', ctx.db, name, { before: target, after: next });
+      }
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(returnNew ? next : target), ok: 1 };
     }
     if (upsert) {
       const created = this.store.getOrCreate(ctx.db, name).coll;
       const doc = withId(applyUpdate(seedFromQuery(query), update, { query, arrayFilters, isInsert: true, mingo }));
       created.insert(doc);
+      this.recordChange('insert', ctx.db, name, { after: doc });
       return {
         lastErrorObject: { n: 1, updatedExisting: false, upserted: doc['_id'] },
         value: returnNew ? project(doc) : null,
@@ -670,12 +718,17 @@ export class CommandDispatcher {
   private drop(body: Doc, ctx: CommandContext): Doc {
     const name = this.collName(body, ctx, 'drop');
     const coll = this.store.drop(ctx.db, name);
+    if (coll) this.recordChange('drop', ctx.db, name);
     // Since 7.0 dropping a collection that does not exist succeeds.
     return coll ? { nIndexesWas: coll.indexes.length, ns: coll.ns, ok: 1 } : { ok: 1 };
   }
 
   private dropDatabase(ctx: CommandContext): Doc {
+    // As in an oplog: each collection's drop, then the database's.
+    const names = this.store.collections(ctx.db).map((c) => c.name);
     this.store.dropDatabase(ctx.db);
+    for (const name of names) this.recordChange('drop', ctx.db, name);
+    if (names.length > 0) this.recordChange('dropDatabase', ctx.db, undefined);
     return { ok: 1 };
   }
 

@@ -91,6 +91,6 @@ export function needsMongo(ctx: TestContext, capability: keyof MongoCapabilities
   const caps = inject('mongoCapabilities') ?? { transactions: false, changeStreams: false };
   if (caps[capability]) return;
   const tier = inject('mongoTier');
-  const why = tier === 3 ? TIER3_LIMITS[capability] : `tier ${tier} server is a standalone`;
+  const why = (tier === 3 ? TIER3_LIMITS[capability] : undefined) ?? `tier ${tier} server is a standalone`;
   ctx.skip(`needs ${CAPABILITY_LABEL[capability]}: ${why}; run with MONGODB_URI of a replica set or TEST_MONGO_REPLSET=1`);
 }

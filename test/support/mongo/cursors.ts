@@ -30,6 +30,10 @@ export class CursorRegistry {
     return this.open.size;
   }
 
+  has(id: number): boolean {
+    return this.open.has(id);
+  }
+
   private takeBatch(c: { docs: Doc[]; pos: number }, batchSize: number | undefined): Doc[] {
     const limit = batchSize === undefined || batchSize <= 0 ? Number.POSITIVE_INFINITY : batchSize;
     const out: Doc[] = [];

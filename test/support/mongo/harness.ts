@@ -55,14 +55,16 @@ export interface StartOptions {
 
 const NO_CAPABILITIES: MongoCapabilities = { transactions: false, changeStreams: false };
 
-/** Why tier 3 cannot do what a test asks, for skip messages. */
-export const TIER3_LIMITS: Record<keyof MongoCapabilities, string> = {
+/** Why tier 3 cannot do what a test asks, for skip messages (only what it lacks is listed). */
+export const TIER3_LIMITS: Partial<Record<keyof MongoCapabilities, string>> = {
   transactions: 'the loopback server is a standalone without transactions',
-  changeStreams: 'the loopback server has no oplog, so no change streams',
 };
 
-/** Always tier 3, on its own port: for fault tests (pause/resume) and server tests. */
-export async function startLoopbackMongo(opts: { port?: number; logCommands?: boolean } = {}): Promise<LoopbackMongo> {
+/**
+ * Always tier 3, on its own port: for fault tests (pause/resume) and server tests.
+ * `changeStreams: false` makes it refuse change streams like a standalone mongod.
+ */
+export async function startLoopbackMongo(opts: { port?: number; logCommands?: boolean; changeStreams?: boolean } = {}): Promise<LoopbackMongo> {
   const server = new LoopbackMongoServer(opts);
   await server.start();
   const uri = server.uri();
@@ -70,7 +72,7 @@ export async function startLoopbackMongo(opts: { port?: number; logCommands?: bo
     uri,
     tier: 3,
     description: `tier 3: loopback wire server (bson + mingo) on ${uri}`,
-    capabilities: NO_CAPABILITIES,
+    capabilities: { transactions: false, changeStreams: server.dispatcher.changeStreamsEnabled },
     port: server.port,
     server,
     pause: () => server.pause(),
@@ -123,7 +125,7 @@ async function useExternal(uri: string): Promise<TestMongo> {
       uri,
       tier: 1,
       description: `tier 1: MONGODB_URI ${redact(uri)}`,
-      capabilities: { transactions: replicated, changeStreams: replicated },
+      capabilities: { transactions: replicated, changeStreams: replicated || (await opensChangeStream(client)) },
       stop: async () => {},
     };
   } catch (e) {
@@ -178,6 +180,23 @@ async function tryMemoryServer(env: NodeJS.ProcessEnv): Promise<{ mongo: TestMon
     return { failure: message.split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? 'unknown error' };
   } finally {
     if (!hadRetries) delete process.env['MONGOMS_MAX_RETRIES'];
+  }
+}
+
+/**
+ * Whether the server opens a change stream (a replica set does, a standalone mongod
+ * refuses with 40573, the loopback server does unless told not to): asked, not guessed
+ * from the topology. The probe's cursor is closed at once.
+ */
+async function opensChangeStream(client: MongoClient): Promise<boolean> {
+  try {
+    const reply = await client.db(uniqueDbName('probe')).command({ aggregate: 1, pipeline: [{ $changeStream: {} }], cursor: { batchSize: 0 } });
+    const cursor = reply['cursor'] as { id?: unknown; ns?: unknown } | undefined;
+    const [db, ...coll] = String(cursor?.ns ?? '').split('.');
+    if (cursor?.id !== undefined && db) await client.db(db).command({ killCursors: coll.join('.'), cursors: [cursor.id] }).catch(() => undefined);
+    return true;
+  } catch {
+    return false;
   }
 }
 

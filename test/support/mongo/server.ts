@@ -21,6 +21,8 @@ export interface LoopbackServerOptions {
   port?: number;
   /** Keep a log of every command received (default true). */
   logCommands?: boolean;
+  /** Change streams (default true); false refuses them like a standalone mongod. */
+  changeStreams?: boolean;
 }
 
 export interface CommandLogEntry {
@@ -35,10 +37,12 @@ export interface CommandLogEntry {
 interface ConnectionState {
   id: number;
   appName: string | undefined;
+  /** Aborted when the socket closes, so a waiting change-stream getMore stops waiting. */
+  closed: AbortController;
 }
 
 export class LoopbackMongoServer {
-  readonly dispatcher = new CommandDispatcher();
+  readonly dispatcher: CommandDispatcher;
   readonly commandLog: CommandLogEntry[] = [];
   private listener: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
@@ -49,6 +53,7 @@ export class LoopbackMongoServer {
   constructor(opts: LoopbackServerOptions = {}) {
     this.currentPort = opts.port ?? 0;
     this.logCommands = opts.logCommands ?? true;
+    this.dispatcher = new CommandDispatcher({ changeStreams: opts.changeStreams ?? true });
   }
 
   get port(): number {
@@ -105,6 +110,7 @@ export class LoopbackMongoServer {
   async stop(): Promise<void> {
     await this.pause();
     this.dispatcher.cursors.clear();
+    this.dispatcher.changeStreams.clear();
   }
 
   clearCommandLog(): void {
@@ -118,7 +124,7 @@ export class LoopbackMongoServer {
     }
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    const conn: ConnectionState = { id: this.nextConnectionId++, appName: undefined };
+    const conn: ConnectionState = { id: this.nextConnectionId++, appName: undefined, closed: new AbortController() };
     const splitter = new MessageSplitter();
     let queue = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
@@ -135,7 +141,10 @@ export class LoopbackMongoServer {
         });
       }
     });
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      conn.closed.abort();
+    });
     socket.on('error', () => {
       /* a client going away is not an error of the server */
     });
@@ -174,7 +183,7 @@ export class LoopbackMongoServer {
         return;
       }
     }
-    const reply = this.dispatcher.execute(req.body, { db: req.db, connectionId: conn.id, port: this.port });
+    const reply = await this.dispatcher.execute(req.body, { db: req.db, connectionId: conn.id, port: this.port, signal: conn.closed.signal });
     this.reply(socket, req, reply);
   }
 

@@ -18,8 +18,8 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { createAuth } from 'ayz-auth';
 import { createTestIssuer, seedMember, type SeededMember } from 'ayz-auth/testing';
-import { startTestMongo } from '../test/support/mongo/harness.js';
-import { createExpressApp } from '../examples/express-app/app.js';
+import { startTestMongo } from '../../test/support/mongo/harness.js';
+import { createExpressApp } from '../../examples/express-app/app.js';
 import { pickDistinct, swapPayload } from './forge.js';
 
 const { values: args } = parseArgs({

@@ -4,13 +4,11 @@
  */
 import type { AuthContext } from '../auth-context.js';
 import { AuthError } from '../errors.js';
+import type { Check, CheckMode } from './check.js';
+import { requiredNames } from './required-names.js';
 
-/** `one` / `any`: at least one required role is held; `all`: every one is. */
-export type RoleMode = 'one' | 'any' | 'all';
-
-export interface RoleCheckOptions {
-  /** Default `any` (with one role, `one` and `any` are the same). */
-  mode?: RoleMode;
+/** Options of the role guards (`requireRole`, `requireAnyRole`) and of `hasRole`. */
+export interface RoleGuardOptions {
   /**
    * Roles from highest to lowest, e.g. `['owner', 'admin', 'member', 'viewer']`: holding a role
    * satisfies it and every role after it. Roles not listed are matched exactly.
@@ -18,14 +16,9 @@ export interface RoleCheckOptions {
   hierarchy?: readonly string[];
 }
 
-/** A precompiled check: no allocation unless it refuses. */
-export type RoleCheck = (ctx: AuthContext) => AuthError | null;
-
-function nonEmptyStrings(what: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
-    throw new TypeError(`ayz-auth: ${what} must be a non-empty array of non-empty strings`);
-  }
-  return Object.freeze([...(value as string[])]);
+export interface RoleCheckOptions extends RoleGuardOptions {
+  /** Default `any` (with one role, `one` and `any` are the same). */
+  mode?: CheckMode;
 }
 
 /**
@@ -41,14 +34,21 @@ function satisfiers(required: readonly string[], hierarchy: readonly string[] | 
   return map;
 }
 
-/** Validates once and returns the check adapters run per request. */
-export function createRoleCheck(roles: readonly string[], options: RoleCheckOptions = {}): RoleCheck {
-  const required = nonEmptyStrings('the required roles', roles);
+/**
+ * Validates once and returns the check the adapters run per request (no allocation unless it
+ * refuses).
+ *
+ * @example
+ * const editors = createRoleCheck(['editor'], { hierarchy: ['owner', 'admin', 'editor', 'viewer'] });
+ * app.post('/articles', verifyAuth(auth), toMiddleware(editors), handler);
+ */
+export function createRoleCheck(roles: readonly string[], options: RoleCheckOptions = {}): Check {
+  const required = requiredNames('createRoleCheck (the required roles)', roles);
   const mode = options.mode ?? 'any';
   if (mode !== 'one' && mode !== 'any' && mode !== 'all') throw new TypeError("ayz-auth: role mode must be 'one', 'any' or 'all'");
   let hierarchy: readonly string[] | undefined;
   if (options.hierarchy !== undefined) {
-    hierarchy = nonEmptyStrings('the role hierarchy', options.hierarchy);
+    hierarchy = requiredNames('the role hierarchy', options.hierarchy);
     if (new Set(hierarchy).size !== hierarchy.length) throw new TypeError('ayz-auth: the role hierarchy lists a role twice');
   }
   const accepted = satisfiers(required, hierarchy);
@@ -82,6 +82,6 @@ export function roleError(ctx: AuthContext, roles: readonly string[], options: R
 }
 
 /** True when the session holds `role`, or a higher one of `hierarchy`. */
-export function hasRole(ctx: AuthContext, role: string, options: { hierarchy?: readonly string[] } = {}): boolean {
+export function hasRole(ctx: AuthContext, role: string, options: RoleGuardOptions = {}): boolean {
   return roleError(ctx, [role], options) === null;
 }

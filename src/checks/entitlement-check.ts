@@ -1,0 +1,43 @@
+import type { AuthContext } from '../auth-context.js';
+import { AuthError } from '../errors.js';
+import type { CheckMode } from './check.js';
+
+/**
+ * True when the caller's organization holds the entitlement.
+ *
+ * @example
+ * if (hasEntitlement(getAuth(req), 'reports')) showReports();
+ */
+export function hasEntitlement(ctx: AuthContext, name: string): boolean {
+  return ctx.entitlements !== null && ctx.entitlements.includes(name);
+}
+
+/**
+ * The 403 for a missing entitlement, or null when the context holds what is required. The
+ * body carries the fields clients of the Python library read: `required_entitlement(s)`,
+ * `missing_entitlements`, `current_tier`, `upgrade_required`.
+ */
+export function entitlementError(ctx: AuthContext, names: readonly string[], mode: CheckMode): AuthError | null {
+  const held = ctx.entitlements ?? [];
+  const missing = names.filter((n) => !held.includes(n));
+  const satisfied =
+    ctx.entitlements !== null && (mode === 'any' ? missing.length < names.length : missing.length === 0) && names.length > 0;
+  if (satisfied) return null;
+  const message =
+    ctx.entitlements === null
+      ? 'Entitlements are not available for this organization'
+      : mode === 'one'
+        ? `This feature requires the '${names[0] ?? ''}' entitlement`
+        : mode === 'any'
+          ? `This feature requires one of: ${names.join(', ')}`
+          : `This feature requires all of: ${names.join(', ')}`;
+  return new AuthError('entitlement_missing', {
+    message,
+    details: {
+      ...(mode === 'one' ? { required_entitlement: names[0] ?? '' } : { required_entitlements: [...names] }),
+      missing_entitlements: missing,
+      current_tier: ctx.subscriptionTier,
+      upgrade_required: true,
+    },
+  });
+}

@@ -1,0 +1,7 @@
+export type { Check, CheckMode } from './check.js';
+export { requiredNames, requiredName } from './required-names.js';
+export { hasEntitlement, entitlementError } from './entitlement-check.js';
+export { factorError } from './factor-check.js';
+export { claimError } from './claim-check.js';
+export { teamError } from './team-check.js';
+export { roleError, hasRole, createRoleCheck, type RoleCheckOptions, type RoleGuardOptions } from './role-check.js';

@@ -1,0 +1,113 @@
+import type { AuthContext } from '../auth-context.js';
+import type { Auth } from '../auth-types.js';
+import type { Check } from '../checks/check.js';
+import { AuthError } from '../errors.js';
+
+/** How an adapter names things in its wiring errors (`req` / `request`, `verifyAuth(auth)` / `fastify.verifyAuth`). */
+export interface AdapterWords {
+  readonly request: string;
+  readonly verifyAuth: string;
+  readonly verifyAuthOptional: string;
+}
+
+/** The ids of a context, for log lines; never the token or anything from the session JWT. */
+function logBindings(ctx: AuthContext): Record<string, string | null> {
+  return {
+    memberId: ctx.memberId,
+    stytchOrgId: ctx.stytchOrgId,
+    userId: ctx.mongoUserId,
+    orgId: ctx.orgId,
+    teamId: ctx.currentTeamId,
+  };
+}
+
+/**
+ * What an adapter's own middleware verified, per request, and the settings of the middleware
+ * that ran on it (how its refusals are shaped), for the guards after it. A context is here
+ * only when the adapter's middleware put it here: `req.auth` may be written by anyone, this
+ * store only by the adapter that owns it (each adapter makes its own, privately), so a guard
+ * never trusts a context it did not verify.
+ *
+ * A request's entry: absent, no ayz-auth middleware ran; `null`, an optional route with no
+ * token; else the verified context.
+ */
+export class VerifiedRequests<Settings> {
+  readonly #contexts = new WeakMap<object, AuthContext | null>();
+  readonly #settings = new WeakMap<object, Settings>();
+  readonly #words: AdapterWords;
+
+  constructor(words: AdapterWords) {
+    this.#words = words;
+  }
+
+  /** A middleware starts on the request: whatever was recorded before is not trusted, never reused. */
+  begin(request: object, settings: Settings | undefined): void {
+    this.#contexts.delete(request);
+    if (settings === undefined) this.#settings.delete(request);
+    else this.#settings.set(request, settings);
+  }
+
+  /** Records what the middleware verified (`null`: an anonymous request of an optional route). */
+  set(request: object, ctx: AuthContext | null): void {
+    this.#contexts.set(request, ctx);
+  }
+
+  /**
+   * After a failed authentication: true when the request may go on anonymously (an optional
+   * route and no token at all), which is then recorded. A bad token is never anonymous.
+   */
+  anonymous(request: object, error: unknown, optional: boolean): boolean {
+    if (!optional || !(error instanceof AuthError) || error.code !== 'token_missing') return false;
+    this.#contexts.set(request, null);
+    return true;
+  }
+
+  /** The context, `null` (anonymous), or `undefined` (no ayz-auth middleware ran): `peekAuth`. */
+  peek(request: object): AuthContext | null | undefined {
+    return this.#contexts.get(request);
+  }
+
+  settings(request: object): Settings | undefined {
+    return this.#settings.get(request);
+  }
+
+  /** `getAuth`: the verified context, or a plain `Error` (the service's bug, not the client's). */
+  require(request: object): AuthContext {
+    const ctx = this.#contexts.get(request);
+    if (ctx) return ctx;
+    const { request: req, verifyAuth } = this.#words;
+    throw new Error(
+      ctx === null
+        ? `ayz-auth: getAuth(${req}) on an anonymous request (verifyAuthOptional found no token); read ${req}.auth instead`
+        : `ayz-auth: getAuth(${req}) called on a request that ${verifyAuth} did not authenticate`,
+    );
+  }
+
+  /**
+   * A guard's decision on the request: the check's refusal or null; 401 `token_missing` for an
+   * anonymous request. Throws a plain `Error` for a wiring bug of the service (no ayz-auth
+   * middleware ran before the guard, or the check itself threw one).
+   */
+  decide(request: object, check: Check, guard: string): AuthError | null {
+    const ctx = this.#contexts.get(request);
+    if (ctx === undefined) {
+      throw new Error(`ayz-auth: ${guard} must run after ${this.#words.verifyAuth} or ${this.#words.verifyAuthOptional}`);
+    }
+    return ctx === null ? new AuthError('token_missing') : check(ctx);
+  }
+
+  /**
+   * A child of `base` bound to the caller's ids, or undefined before authentication. Adapters
+   * call it on the first read of `authLog` only: a pino child per request costs more than the
+   * rest of a warm authentication, and most handlers never log.
+   */
+  authLog<L>(request: object, base: { child(bindings: Record<string, string | null>): L }): L | undefined {
+    const ctx = this.#contexts.get(request);
+    return ctx ? base.child(logBindings(ctx)) : undefined;
+  }
+}
+
+/** True for what `createAuth()` returns; adapters refuse anything else when they are set up. */
+export function isAuth(value: unknown): value is Auth {
+  return typeof value === 'object' && value !== null && typeof (value as Auth).authenticateRequestWithResult === 'function';
+}

@@ -1,1 +1,0 @@
-export { roleError, hasRole, createRoleCheck, type RoleCheck, type RoleCheckOptions, type RoleMode } from './role-check.js';
