@@ -9,8 +9,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { AuthError, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /**
@@ -74,6 +74,12 @@ export interface VerifyAuthOptions {
    * (with the `AyzAuthTypeOptions` opt-out); read the context with `getAuth(req)`.
    */
   requestAuth?: boolean;
+  /**
+   * Token kinds this route accepts: `['session']`, `['m2m']` or both. Default the `Auth`'s
+   * `accept` (itself `['session']`). An M2M caller is read with `getCaller(req)`; `req.auth`
+   * and `getAuth(req)` hold members only.
+   */
+  accept?: AcceptedTokenKind[];
 }
 
 /**
@@ -137,7 +143,8 @@ function setRequestAuth(req: Request, ctx: AuthContext | null): void {
 function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean, assignAuth: boolean): void {
   const ctx = result.context;
   verified.set(req, ctx);
-  if (assignAuth) setRequestAuth(req, ctx);
+  // `req.auth` is member-typed: a machine is there as null (read it with getCaller).
+  if (assignAuth) setRequestAuth(req, ctx.kind === 'member' ? ctx : null);
   logBases.set(req, auth.logger);
   Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
@@ -157,6 +164,7 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
   const exposeJwt = options.exposeRefreshedSessionJwt !== false;
   const errorResponse = options.errorResponse;
   const assignAuth = options.requestAuth !== false;
+  const kinds = acceptOption(options.accept, `${fn}(auth, options)`);
   if (errorResponse !== undefined && typeof errorResponse !== 'function') {
     throw new TypeError('ayz-auth: the errorResponse option must be a function (error, req) => { body, contentType? }');
   }
@@ -169,7 +177,11 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
     if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
     let result: AuthResult;
     try {
-      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), requestIdOf(req));
+      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), {
+        ...requestIdOf(req),
+        method: req.method,
+        ...(kinds === undefined ? {} : { accept: kinds }),
+      });
     } catch (error) {
       if (verified.anonymous(req, error, optional)) next();
       else refuse(error, req, res, next);
@@ -218,7 +230,7 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', verifyAuth(auth), toMiddleware(acmeOnly, 'acmeOnly'), handler);
  */
-export function toMiddleware(check: Check, name: string = check.name || 'the guard'): RequestHandler {
+export function toMiddleware(check: Check | AnyCallerCheck, name: string = check.name || 'the guard'): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
     let error: AuthError | null;
     try {
@@ -245,6 +257,7 @@ export function toMiddleware(check: Check, name: string = check.name || 'the gua
  */
 export const {
   requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims, requireTeam, requireRole, requireAnyRole,
+  requireScopes,
 } = bindGuards(toMiddleware);
 
 /**
@@ -267,6 +280,21 @@ export function peekAuth(req: Request): AuthContext | null | undefined {
   return verified.peek(req);
 }
 
+/**
+ * The caller `verifyAuth` verified, member or machine (`ctx.kind` narrows): for routes with
+ * `accept: ['m2m']` or `['session', 'm2m']`. Throws like `getAuth` when none was verified.
+ *
+ * @example
+ * app.get('/reports', verifyAuth(auth, { accept: ['session', 'm2m'] }), (req, res) => {
+ *   const ctx = getCaller(req);
+ *   res.json(ctx.kind === 'm2m' ? { client: ctx.clientId } : { member: ctx.memberId });
+ * });
+ */
+export function getCaller(req: Request): AnyAuthContext {
+  return verified.caller(req);
+}
+
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
+export type { AcceptedTokenKind, AnyAuthContext, AnyCallerCheck } from 'ayz-auth';

@@ -9,12 +9,24 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { AuthError, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import type { BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+/** Per-route options of `fastify.verifyAuthWith`. */
+export interface VerifyAuthWithOptions {
+  /**
+   * Token kinds this route accepts: `['session']`, `['m2m']` or both. Default the `Auth`'s
+   * `accept` (itself `['session']`). An M2M caller is read with `getCaller(request)`;
+   * `request.auth` and `getAuth(request)` hold members only.
+   */
+  accept?: AcceptedTokenKind[];
+  /** As `verifyAuthOptional`: no token → `request.auth = null`. Default false. */
+  optional?: boolean;
+}
 
 /** The built-in guards as hooks, on the instance and as exports (`requireEntitlement`, …, `requireAnyRole`). */
 export type AuthGuards = BuiltInGuards<AuthHook>;
@@ -38,6 +50,8 @@ declare module 'fastify' {
     verifyAuth: AuthHook;
     /** As `verifyAuth`, but no `Authorization` header → `request.auth = null`; a bad token is still a 401. */
     verifyAuthOptional: AuthHook;
+    /** `verifyAuth` with per-route options: `{ preHandler: app.verifyAuthWith({ accept: ['session', 'm2m'] }) }`. */
+    verifyAuthWith(options: VerifyAuthWithOptions): AuthHook;
   }
 }
 
@@ -123,6 +137,7 @@ async function verify(
   optional: boolean,
   request: FastifyRequest,
   reply: FastifyReply,
+  accept?: readonly AcceptedTokenKind[],
 ): Promise<FastifyReply | undefined> {
   // Whatever was there before is not ours: never trusted, never reused.
   request.auth = null;
@@ -133,6 +148,8 @@ async function verify(
     // Fastify's request id, so the library's log lines for this request carry its `reqId`.
     result = await settings.auth.authenticateRequestWithResult(authenticationHeaders(request.headers, request.raw.rawHeaders), {
       requestId: request.id,
+      method: request.method,
+      ...(accept === undefined ? {} : { accept }),
     });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
@@ -140,7 +157,8 @@ async function verify(
   }
   const ctx = result.context;
   verified.set(request, ctx);
-  request.auth = ctx;
+  // `request.auth` is member-typed: a machine is there as null (read it with getCaller).
+  request.auth = ctx.kind === 'member' ? ctx : null;
   if (settings.exposeJwt && result.refreshedSessionJwt !== null) {
     reply.headers(refreshedSessionJwtHeaders(result.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
   }
@@ -161,7 +179,7 @@ async function verify(
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', { preHandler: [app.verifyAuth, toHook(acmeOnly, 'acmeOnly')] }, handler);
  */
-export function toHook(check: Check, name: string = check.name || 'the guard'): AuthHook {
+export function toHook(check: Check | AnyCallerCheck, name: string = check.name || 'the guard'): AuthHook {
   return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const error = verified.decide(request, check, name);
     return error === null ? undefined : sendAuthError(request, reply, error);
@@ -182,7 +200,7 @@ const guards: AuthGuards = bindGuards(toHook);
  * app.get('/reports', { preHandler: [app.verifyAuth, app.requireEntitlement('reports')] }, handler);
  */
 export const { requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims } = guards;
-export const { requireTeam, requireRole, requireAnyRole } = guards;
+export const { requireTeam, requireRole, requireAnyRole, requireScopes } = guards;
 
 /**
  * The context `verifyAuth` verified for this request. Throws a plain `Error` (a bug of the
@@ -199,6 +217,14 @@ export function getAuth(request: FastifyRequest): AuthContext {
  */
 export function peekAuth(request: FastifyRequest): AuthContext | null | undefined {
   return verified.peek(request);
+}
+
+/**
+ * The caller the hook verified, member or machine (`ctx.kind` narrows): for routes of
+ * `verifyAuthWith({ accept: ['m2m'] })` or `['session', 'm2m']`. Throws like `getAuth` when none.
+ */
+export function getCaller(request: FastifyRequest): AnyAuthContext {
+  return verified.caller(request);
 }
 
 const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthPlugin(fastify, options) {
@@ -228,6 +254,11 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);
   fastify.decorate('verifyAuth', verifyAuth);
   fastify.decorate('verifyAuthOptional', verifyAuthOptional);
+  fastify.decorate('verifyAuthWith', (routeOptions: VerifyAuthWithOptions): AuthHook => {
+    const accept = acceptOption(routeOptions?.accept, 'fastify.verifyAuthWith(options)');
+    const optional = routeOptions?.optional === true;
+    return (request, reply) => verify(settings, optional, request, reply, accept);
+  });
   // Each guard by its name, typed by the `FastifyInstance extends AuthGuards` block above.
   for (const [name, guard] of Object.entries(guards)) fastify.decorate(name, guard as never);
 };
@@ -240,3 +271,4 @@ export default ayzAuth;
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
+export type { AcceptedTokenKind, AnyAuthContext, AnyCallerCheck } from 'ayz-auth';

@@ -5,6 +5,8 @@
  * here, and both adapters, the Fastify decorations and their types follow.
  */
 import { assertDirectoryWired } from '../context/directory-wiring.js';
+import { scopeError } from '../scope-check.js';
+import { forAnyCaller, type AnyCallerCheck } from './any-caller.js';
 import type { Check } from './check.js';
 import { claimError } from './claim-check.js';
 import { entitlementError } from './entitlement-check.js';
@@ -65,9 +67,14 @@ export const guardChecks = {
   requireAnyRole(guard: string, roles: string[], options?: RoleGuardOptions): Check {
     return createRoleCheck(requiredNames(guard, roles), { mode: 'any', ...roleOptions(options) });
   },
+  /** M2M: 403 `scope_missing` unless the machine holds every scope (`action:*` grants any resource); a member never passes. */
+  requireScopes(guard: string, scopes: string[]): AnyCallerCheck {
+    const required = requiredNames(guard, scopes);
+    return forAnyCaller((ctx) => scopeError(ctx, required));
+  },
 } as const;
 
-type GuardArguments<F> = F extends (guard: string, ...args: infer A) => Check ? A : never;
+type GuardArguments<F> = F extends (guard: string, ...args: infer A) => Check | AnyCallerCheck ? A : never;
 
 /** The built-in guards as one framework makes them: `H` is its middleware or hook type. */
 export type BuiltInGuards<H> = { [K in keyof typeof guardChecks]: (...args: GuardArguments<(typeof guardChecks)[K]>) => H };
@@ -79,10 +86,10 @@ export type BuiltInGuardName = keyof typeof guardChecks;
  * Every built-in guard made through one adapter's bridge. The bridge receives the guard's
  * name for its wiring error (a guard mounted without `verifyAuth`).
  */
-export function bindGuards<H>(bridge: (check: Check, guard: string) => H): BuiltInGuards<H> {
+export function bindGuards<H>(bridge: (check: Check | AnyCallerCheck, guard: string) => H): BuiltInGuards<H> {
   const guards: Record<string, (...args: never[]) => H> = {};
   for (const guard of Object.keys(guardChecks) as BuiltInGuardName[]) {
-    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => Check;
+    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => Check | AnyCallerCheck;
     guards[guard] = (...args: unknown[]) => bridge(make(guard, ...args), guard);
   }
   return Object.freeze(guards) as unknown as BuiltInGuards<H>;

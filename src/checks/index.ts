@@ -5,3 +5,4 @@ export { factorError } from './factor-check.js';
 export { claimError } from './claim-check.js';
 export { teamError } from './team-check.js';
 export { roleError, hasRole, createRoleCheck, type RoleCheckOptions, type RoleGuardOptions } from './role-check.js';
+export { forAnyCaller, isAnyCallerCheck, type AnyCallerCheck } from './any-caller.js';

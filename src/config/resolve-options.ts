@@ -12,6 +12,7 @@ import {
   type ProvisioningOptions,
   type ResolvedProvisioningOptions,
 } from '../provisioning/provisioning-options.js';
+import { resolveTokenSourceOptions, tokenSourceOptionsSchema, type ResolvedTokenSourceOptions } from '../token/token-source.js';
 
 /** The options after validation, with every default filled in: what the parts receive. */
 export interface ResolvedOptions {
@@ -60,6 +61,8 @@ export interface ResolvedOptions {
   };
   /** Null when provisioning is off (the default). */
   readonly provisioning: ResolvedProvisioningOptions | null;
+  /** `tokenFrom`, `cookies`, `csrf`, `accept` (issue 17). */
+  readonly tokenSources: ResolvedTokenSourceOptions;
 }
 
 export const DEFAULT_DB_NAME = 'soulmates';
@@ -162,6 +165,7 @@ const schema = z
       })
       .optional(),
     provisioning: provisioningOptionsSchema.optional(),
+    ...tokenSourceOptionsSchema.shape,
   })
   .superRefine((o, ctx) => {
     if (o.provisioning?.enabled && !o.mongo) {
@@ -250,5 +254,6 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       requireTeamMembership: o.context?.requireTeamMembership ?? false,
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
+    tokenSources: resolveTokenSourceOptions({ tokenFrom: o.tokenFrom, cookies: o.cookies, csrf: o.csrf, accept: o.accept }),
   };
 }

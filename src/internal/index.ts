@@ -16,3 +16,4 @@ export {
 } from './response-headers.js';
 export { VerifiedRequests, isAuth, type AdapterWords } from './verified-requests.js';
 export { bindGuards, guardChecks, type BuiltInGuards, type BuiltInGuardName } from '../checks/built-in-guards.js';
+export { acceptOption } from '../token/request-credential.js';

@@ -54,7 +54,13 @@ export const tokenSourceOptionsSchema = z.strictObject({
     .refine((list) => new Set(list).size === list.length, 'must not repeat a source')
     .optional(),
   /** Cookie names, when the SDK's `cookieOptions` renamed them. Default Stytch's. */
-  cookies: z.strictObject({ jwt: cookieName.optional(), opaque: cookieName.optional() }).optional(),
+  cookies: z
+    .strictObject({ jwt: cookieName.optional(), opaque: cookieName.optional() })
+    .refine(
+      (names) => (names.jwt ?? STYTCH_SESSION_COOKIES.jwt) !== (names.opaque ?? STYTCH_SESSION_COOKIES.opaque),
+      'jwt and opaque must be different cookie names',
+    )
+    .optional(),
   /** Origins (besides the service's own) whose pages may make unsafe cookie-authenticated requests. */
   csrf: z.strictObject({ allowedOrigins: z.array(origin).max(100).optional() }).optional(),
   /** Token kinds accepted: member sessions, M2M access tokens, or both. Default `['session']`. */
@@ -78,9 +84,6 @@ export interface ResolvedTokenSourceOptions {
 export function resolveTokenSourceOptions(options: TokenSourceOptions = {}): ResolvedTokenSourceOptions {
   const parsed = tokenSourceOptionsSchema.parse(options);
   const cookies = { jwt: parsed.cookies?.jwt ?? STYTCH_SESSION_COOKIES.jwt, opaque: parsed.cookies?.opaque ?? STYTCH_SESSION_COOKIES.opaque };
-  if (cookies.jwt === cookies.opaque) {
-    throw new z.ZodError([{ code: 'custom', path: ['cookies'], message: 'jwt and opaque must be different cookie names', input: options.cookies }]);
-  }
   return Object.freeze({
     tokenFrom: Object.freeze([...(parsed.tokenFrom ?? ['header'])]),
     cookies: Object.freeze(cookies),
