@@ -230,6 +230,10 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', verifyAuth(auth), toMiddleware(acmeOnly, 'acmeOnly'), handler);
  */
+export function toMiddleware(check: Check, name?: string): RequestHandler;
+/** A check made by `forAnyCaller`: it sees M2M callers too. */
+export function toMiddleware(check: AnyCallerCheck, name?: string): RequestHandler;
+export function toMiddleware(check: Check | AnyCallerCheck, name?: string): RequestHandler;
 export function toMiddleware(check: Check | AnyCallerCheck, name: string = check.name || 'the guard'): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
     let error: AuthError | null;

@@ -179,6 +179,10 @@ async function verify(
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', { preHandler: [app.verifyAuth, toHook(acmeOnly, 'acmeOnly')] }, handler);
  */
+export function toHook(check: Check, name?: string): AuthHook;
+/** A check made by `forAnyCaller`: it sees M2M callers too. */
+export function toHook(check: AnyCallerCheck, name?: string): AuthHook;
+export function toHook(check: Check | AnyCallerCheck, name?: string): AuthHook;
 export function toHook(check: Check | AnyCallerCheck, name: string = check.name || 'the guard'): AuthHook {
   return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const error = verified.decide(request, check, name);
