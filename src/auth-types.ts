@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { AuthContext } from './auth-context.js';
+import type { AnyAuthContext } from './auth-context-union.js';
+import type { AcceptedTokenKind } from './token/m2m-token.js';
 
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** What one authentication yields beyond the context. */
 export interface AuthResult {
-  readonly context: AuthContext;
+  /** A member (`kind: 'member'`), or a machine (`kind: 'm2m'`) when M2M tokens are accepted. */
+  readonly context: AnyAuthContext;
   /**
    * A fresh session JWT when an expired (but genuinely signed) JWT was renewed through Stytch;
    * otherwise null. Adapters send it back in the `Stytch-Session-Jwt` response header.
@@ -30,14 +33,25 @@ export interface AuthenticateRequestOptions {
    * library log line written for it carries it as `reqId`.
    */
   requestId?: string | number;
+  /**
+   * The request's method, for the CSRF defence of cookie-authenticated requests (unsafe
+   * methods need a same-origin or allowed `Origin`). Absent: treated as unsafe (fails closed).
+   */
+  method?: string;
+  /** Token kinds this route accepts; default the `Auth`'s `accept` (itself default `['session']`). */
+  accept?: readonly AcceptedTokenKind[];
 }
 
 export interface Auth {
   /** Verify a bearer token and build its context. Throws `AuthError`. */
   authenticate(token: string): Promise<AuthContext>;
-  /** Read the `Authorization` header, verify it and build the context. Throws `AuthError`. */
+  /**
+   * Read the `Authorization` header (or the session cookies, with `tokenFrom`), verify it and
+   * build the member context. Throws `AuthError`; an M2M token is 401 `token_invalid` here (a
+   * machine has no member context): use `authenticateRequestWithResult` for routes accepting M2M.
+   */
   authenticateRequest(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthContext>;
-  /** As `authenticateRequest`, plus a refreshed session JWT when there is one. */
+  /** As `authenticateRequest`, plus a refreshed session JWT when there is one; the context may be a machine (`accept`). */
   authenticateRequestWithResult(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthResult>;
   /** Forget cached lookups after a service changed a user's team or an org's plan. */
   invalidate(target: InvalidateTarget): void;

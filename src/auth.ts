@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
-import type { AuthContext, DirectoryContext, Identity } from './auth-context.js';
+import type { DirectoryContext, Identity } from './auth-context.js';
+import { m2mContext, type MemberAuthContext } from './auth-context-union.js';
 import { EMPTY_DIRECTORY_CONTEXT } from './auth-context.js';
 import type { Auth, AuthenticateRequestOptions, AuthResult, InvalidateTarget, RequestHeaders } from './auth-types.js';
 import { mongoClientOptions } from './config/mongo-client-options.js';
@@ -23,10 +24,23 @@ import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/b
 import { logTokenRejection } from './token/rejection-log.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import { logText } from './log-messages.js';
+import { verifyM2mToken } from './token/m2m-token.js';
+import { isHeaderSessionOnly, requestCredential } from './token/request-credential.js';
+import type { AcceptedTokenKind } from './token/m2m-token.js';
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
+/** An `AuthResult` of the member path: its context is always a member. */
+interface MemberResult extends AuthResult {
+  readonly context: MemberAuthContext;
+}
 
 /** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
-function contextOf(identity: Identity, directory: DirectoryContext): AuthContext {
+function contextOf(identity: Identity, directory: DirectoryContext): MemberAuthContext {
   return Object.freeze({
+    kind: 'member',
+    clientId: null,
+    scopes: NO_SCOPES,
     memberId: identity.memberId,
     sessionId: identity.sessionId,
     stytchOrgId: identity.stytchOrgId,
@@ -57,7 +71,7 @@ function resultOf(
   refreshedSessionJwt: string | null,
   wiring: DirectoryWiring | null,
   rbac: RbacPolicyStore | null = null,
-): AuthResult {
+): MemberResult {
   const context = markWithPolicy(contextOf(identity, directory), rbac);
   if (wiring !== null) markBuiltWithoutDirectory(context, wiring);
   return { context, refreshedSessionJwt };
@@ -102,7 +116,7 @@ export function createAuth(options: AuthOptions): Auth {
   const summary = startupSummary(resolved);
   logger.info(summary.fields, summary.message);
 
-  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection): Promise<AuthResult> {
+  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection): Promise<MemberResult> {
     // Tracked so that close() lets a request's lookups and team write-back finish first.
     const directory = builder ? await work.track(builder.build(identity, team)) : EMPTY_DIRECTORY_CONTEXT;
     return resultOf(identity, directory, refreshedSessionJwt, wiring, rbac);
@@ -113,7 +127,7 @@ export function createAuth(options: AuthOptions): Auth {
    * directory, team included when it is cached, in memory) runs synchronously and answers an
    * already settled promise: no async frame, no await, one hash of the token.
    */
-  function authenticateToken(token: string, team: TeamSelection, knownKey?: string): Promise<AuthResult> {
+  function authenticateToken(token: string, team: TeamSelection, knownKey?: string): Promise<MemberResult> {
     if (closed) return Promise.reject(closedError());
     const key = knownKey ?? verifier.keyOf(token);
     const identity = verifier.cachedIdentity(key);
@@ -123,7 +137,7 @@ export function createAuth(options: AuthOptions): Auth {
     return authenticateCachedIdentity(identity, team);
   }
 
-  function authenticateCachedIdentity(identity: Identity, team: TeamSelection): Promise<AuthResult> {
+  function authenticateCachedIdentity(identity: Identity, team: TeamSelection): Promise<MemberResult> {
     const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
     if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring, rbac));
     return authenticateVerified(identity, null, team);
@@ -137,6 +151,11 @@ export function createAuth(options: AuthOptions): Auth {
    */
   function authenticateHeaders(headers: RequestHeaders, options?: AuthenticateRequestOptions): Promise<AuthResult> {
     if (closed) return Promise.reject(closedError());
+    // Cookies or M2M tokens (issue 17, opt-in): their own path; without them, exactly the old one.
+    const accept = options?.accept ?? resolved.tokenSources.accept;
+    if (!isHeaderSessionOnly(resolved.tokenSources, accept)) {
+      return runWithRequestId(options?.requestId, () => authenticateFromSources(headers, options?.method ?? '', accept));
+    }
     let key: string | undefined;
     let candidate: string | null = null;
     let team: TeamSelection;
@@ -168,6 +187,29 @@ export function createAuth(options: AuthOptions): Auth {
     });
   }
 
+  /** Header or cookie, CSRF, kind, then the member path (unchanged) or the M2M verifier (no MongoDB). */
+  function authenticateFromSources(headers: RequestHeaders, method: string, accept: readonly AcceptedTokenKind[]): Promise<AuthResult> {
+    let token: string;
+    let machine: boolean;
+    let team: TeamSelection;
+    try {
+      team = selectTeam(headers);
+      const credential = requestCredential(headers, method, resolved.tokenSources, accept);
+      token = credential.token;
+      machine = credential.kind === 'm2m';
+    } catch (error) {
+      logTokenRejection(logger, error, null);
+      return Promise.reject(error);
+    }
+    const verified: Promise<AuthResult> = machine
+      ? verifyM2mToken(token, verifier.jwks, verifier.policy).then((identity) => ({ context: m2mContext(identity), refreshedSessionJwt: null }))
+      : authenticateToken(token, team);
+    return verified.catch((error: unknown) => {
+      logTokenRejection(logger, error, token);
+      throw error;
+    });
+  }
+
   return {
     logger,
     async authenticate(token: string) {
@@ -182,7 +224,10 @@ export function createAuth(options: AuthOptions): Auth {
       }
     },
     async authenticateRequest(headers: RequestHeaders, options?: AuthenticateRequestOptions) {
-      return (await authenticateHeaders(headers, options)).context;
+      const { context } = await authenticateHeaders(headers, options);
+      // Its type promises a member: a machine is read through authenticateRequestWithResult.
+      if (context.kind !== 'member') throw new AuthError('token_invalid', { reason: 'an M2M access token, and authenticateRequest returns member contexts' });
+      return context;
     },
     authenticateRequestWithResult(headers: RequestHeaders, options?: AuthenticateRequestOptions) {
       return authenticateHeaders(headers, options);

@@ -1,6 +1,11 @@
 export { createAuth, createAuthFromEnv } from './auth.js';
 export type { Auth, AuthResult, AuthenticateRequestOptions, InvalidateTarget, RequestHeaders } from './auth-types.js';
 export type { AuthContext, Identity, DirectoryContext, AuthenticationFactorTime } from './auth-context.js';
+// M2M callers and the context union.
+export type { AnyAuthContext, MemberAuthContext, M2mAuthContext, AuthContextKind } from './auth-context-union.js';
+export { hasScopes, scopeError, memberRequiredError } from './scope-check.js';
+export type { AcceptedTokenKind } from './token/m2m-token.js';
+export type { TokenSource } from './token/token-source.js';
 export type {
   AuthOptions,
   StytchOptions,
@@ -44,6 +49,8 @@ export {
   createRoleCheck,
   createFactorCheck,
   type FactorGuardOptions,
+  forAnyCaller,
+  type AnyCallerCheck,
   type Check,
   type AsyncCheck,
   type CheckMode,

@@ -9,9 +9,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
-import { runWithAuth } from 'ayz-auth';
+import { AuthError, runWithAuth, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /**
@@ -82,6 +81,12 @@ export interface VerifyAuthOptions {
    * outside the request's async context. Default false.
    */
   currentAuth?: boolean;
+  /**
+   * Token kinds this route accepts: `['session']`, `['m2m']` or both. Default the `Auth`'s
+   * `accept` (itself `['session']`). An M2M caller is read with `getCaller(req)`; `req.auth`
+   * and `getAuth(req)` hold members only.
+   */
+  accept?: AcceptedTokenKind[];
 }
 
 /**
@@ -145,7 +150,8 @@ function setRequestAuth(req: Request, ctx: AuthContext | null): void {
 function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean, assignAuth: boolean): void {
   const ctx = result.context;
   verified.set(req, ctx);
-  if (assignAuth) setRequestAuth(req, ctx);
+  // `req.auth` is member-typed: a machine is there as null (read it with getCaller).
+  if (assignAuth) setRequestAuth(req, ctx.kind === 'member' ? ctx : null);
   logBases.set(req, auth.logger);
   Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
@@ -167,6 +173,7 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
   const assignAuth = options.requestAuth !== false;
   // currentAuth(): the rest of the chain (next()) runs inside the request's store.
   const proceed = options.currentAuth === true ? (ctx: AuthContext | null, next: NextFunction) => runWithAuth(ctx, next) : null;
+  const kinds = acceptOption(options.accept, `${fn}(auth, options)`);
   if (errorResponse !== undefined && typeof errorResponse !== 'function') {
     throw new TypeError('ayz-auth: the errorResponse option must be a function (error, req) => { body, contentType? }');
   }
@@ -179,7 +186,11 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
     if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
     let result: AuthResult;
     try {
-      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), requestIdOf(req));
+      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), {
+        ...requestIdOf(req),
+        method: req.method,
+        ...(kinds === undefined ? {} : { accept: kinds }),
+      });
     } catch (error) {
       if (!verified.anonymous(req, error, optional)) refuse(error, req, res, next);
       else if (proceed) proceed(null, next);
@@ -193,7 +204,7 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
       next(error);
       return;
     }
-    if (proceed) proceed(result.context, next);
+    if (proceed) proceed(result.context.kind === 'member' ? result.context : null, next);
     else next();
   };
 }
@@ -230,7 +241,11 @@ export function verifyAuthOptional(auth: Auth, options: VerifyAuthOptions = {}):
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', verifyAuth(auth), toMiddleware(acmeOnly, 'acmeOnly'), handler);
  */
-export function toMiddleware(check: Check | AsyncCheck, name: string = check.name || 'the guard'): RequestHandler {
+export function toMiddleware(check: Check | AsyncCheck, name?: string): RequestHandler;
+/** A check made by `forAnyCaller`: it sees M2M callers too. */
+export function toMiddleware(check: AnyCallerCheck, name?: string): RequestHandler;
+export function toMiddleware(check: Check | AsyncCheck | AnyCallerCheck, name?: string): RequestHandler;
+export function toMiddleware(check: Check | AsyncCheck | AnyCallerCheck, name: string = check.name || 'the guard'): RequestHandler {
   return function ayzAuthGuard(req: Request, res: Response, next: NextFunction): void {
     let verdict: AuthError | null | Promise<AuthError | null>;
     try {
@@ -262,6 +277,7 @@ export function toMiddleware(check: Check | AsyncCheck, name: string = check.nam
 export const {
   requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims, requireTeam, requireRole, requireAnyRole,
   requirePermission,
+  requireScopes,
 } = bindGuards(toMiddleware);
 
 /**
@@ -284,7 +300,21 @@ export function peekAuth(req: Request): AuthContext | null | undefined {
   return verified.peek(req);
 }
 
+/**
+ * The caller `verifyAuth` verified, member or machine (`ctx.kind` narrows): for routes with
+ * `accept: ['m2m']` or `['session', 'm2m']`. Throws like `getAuth` when none was verified.
+ *
+ * @example
+ * app.get('/reports', verifyAuth(auth, { accept: ['session', 'm2m'] }), (req, res) => {
+ *   const ctx = getCaller(req);
+ *   res.json(ctx.kind === 'm2m' ? { client: ctx.clientId } : { member: ctx.memberId });
+ * });
+ */
+export function getCaller(req: Request): AnyAuthContext {
+  return verified.caller(req);
+}
+
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
-export type { AsyncCheck, FactorGuardOptions } from 'ayz-auth';
+export type { AcceptedTokenKind, AnyAuthContext, AnyCallerCheck, AsyncCheck, FactorGuardOptions } from 'ayz-auth';

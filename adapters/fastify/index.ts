@@ -9,13 +9,25 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { AuthError, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
 import { runInAuthSlot, runInNewAuthSlot } from 'ayz-auth/internal';
 import type { AuthSlot, BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+/** Per-route options of `fastify.verifyAuthWith`. */
+export interface VerifyAuthWithOptions {
+  /**
+   * Token kinds this route accepts: `['session']`, `['m2m']` or both. Default the `Auth`'s
+   * `accept` (itself `['session']`). An M2M caller is read with `getCaller(request)`;
+   * `request.auth` and `getAuth(request)` hold members only.
+   */
+  accept?: AcceptedTokenKind[];
+  /** As `verifyAuthOptional`: no token → `request.auth = null`. Default false. */
+  optional?: boolean;
+}
 
 /** The built-in guards as hooks, on the instance and as exports (`requireEntitlement`, …, `requireAnyRole`). */
 export type AuthGuards = BuiltInGuards<AuthHook>;
@@ -39,6 +51,8 @@ declare module 'fastify' {
     verifyAuth: AuthHook;
     /** As `verifyAuth`, but no `Authorization` header → `request.auth = null`; a bad token is still a 401. */
     verifyAuthOptional: AuthHook;
+    /** `verifyAuth` with per-route options: `{ preHandler: app.verifyAuthWith({ accept: ['session', 'm2m'] }) }`. */
+    verifyAuthWith(options: VerifyAuthWithOptions): AuthHook;
   }
 }
 
@@ -133,6 +147,7 @@ async function verify(
   optional: boolean,
   request: FastifyRequest,
   reply: FastifyReply,
+  accept?: readonly AcceptedTokenKind[],
 ): Promise<FastifyReply | undefined> {
   // Whatever was there before is not ours: never trusted, never reused.
   request.auth = null;
@@ -145,6 +160,8 @@ async function verify(
     // Fastify's request id, so the library's log lines for this request carry its `reqId`.
     result = await settings.auth.authenticateRequestWithResult(authenticationHeaders(request.headers, request.raw.rawHeaders), {
       requestId: request.id,
+      method: request.method,
+      ...(accept === undefined ? {} : { accept }),
     });
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
@@ -154,8 +171,10 @@ async function verify(
   }
   const ctx = result.context;
   verified.set(request, ctx);
-  if (slot !== undefined) slot.ctx = ctx;
-  request.auth = ctx;
+  // `request.auth` and currentAuth() are member-typed: a machine is there as null (read it with getCaller).
+  const member = ctx.kind === 'member' ? ctx : null;
+  if (slot !== undefined) slot.ctx = member;
+  request.auth = member;
   if (settings.exposeJwt && result.refreshedSessionJwt !== null) {
     reply.headers(refreshedSessionJwtHeaders(result.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
   }
@@ -176,7 +195,11 @@ async function verify(
  * const acmeOnly: Check = (ctx) => (ctx.orgSlug === 'acme' ? null : new AuthError('claim_missing'));
  * app.get('/acme', { preHandler: [app.verifyAuth, toHook(acmeOnly, 'acmeOnly')] }, handler);
  */
-export function toHook(check: Check | AsyncCheck, name: string = check.name || 'the guard'): AuthHook {
+export function toHook(check: Check | AsyncCheck, name?: string): AuthHook;
+/** A check made by `forAnyCaller`: it sees M2M callers too. */
+export function toHook(check: AnyCallerCheck, name?: string): AuthHook;
+export function toHook(check: Check | AsyncCheck | AnyCallerCheck, name?: string): AuthHook;
+export function toHook(check: Check | AsyncCheck | AnyCallerCheck, name: string = check.name || 'the guard'): AuthHook {
   return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     let verdict: AuthError | null | Promise<AuthError | null>;
     try {
@@ -207,7 +230,7 @@ const guards: AuthGuards = bindGuards(toHook);
  * app.get('/reports', { preHandler: [app.verifyAuth, app.requireEntitlement('reports')] }, handler);
  */
 export const { requireEntitlement, requireAnyEntitlement, requireAllEntitlements, requireFactors, requireClaims } = guards;
-export const { requireTeam, requireRole, requireAnyRole, requirePermission } = guards;
+export const { requireTeam, requireRole, requireAnyRole, requirePermission, requireScopes } = guards;
 
 /**
  * The context `verifyAuth` verified for this request. Throws a plain `Error` (a bug of the
@@ -224,6 +247,14 @@ export function getAuth(request: FastifyRequest): AuthContext {
  */
 export function peekAuth(request: FastifyRequest): AuthContext | null | undefined {
   return verified.peek(request);
+}
+
+/**
+ * The caller the hook verified, member or machine (`ctx.kind` narrows): for routes of
+ * `verifyAuthWith({ accept: ['m2m'] })` or `['session', 'm2m']`. Throws like `getAuth` when none.
+ */
+export function getCaller(request: FastifyRequest): AnyAuthContext {
+  return verified.caller(request);
 }
 
 const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthPlugin(fastify, options) {
@@ -269,6 +300,11 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);
   fastify.decorate('verifyAuth', verifyAuth);
   fastify.decorate('verifyAuthOptional', verifyAuthOptional);
+  fastify.decorate('verifyAuthWith', (routeOptions: VerifyAuthWithOptions): AuthHook => {
+    const accept = acceptOption(routeOptions?.accept, 'fastify.verifyAuthWith(options)');
+    const optional = routeOptions?.optional === true;
+    return (request, reply) => verify(settings, optional, request, reply, accept);
+  });
   // Each guard by its name, typed by the `FastifyInstance extends AuthGuards` block above.
   for (const [name, guard] of Object.entries(guards)) fastify.decorate(name, guard as never);
 };
@@ -281,4 +317,4 @@ export default ayzAuth;
 export { REFRESHED_SESSION_JWT_HEADER };
 export type { AuthErrorResponse } from 'ayz-auth/internal';
 export type { Auth, AuthContext, Check, RoleGuardOptions } from 'ayz-auth';
-export type { AsyncCheck, FactorGuardOptions } from 'ayz-auth';
+export type { AcceptedTokenKind, AnyAuthContext, AnyCallerCheck, AsyncCheck, FactorGuardOptions } from 'ayz-auth';

@@ -7,6 +7,8 @@
 import { assertDirectoryWired } from '../context/directory-wiring.js';
 import { createPermissionCheck } from '../rbac/permissions.js';
 import type { AsyncCheck, Check } from './check.js';
+import { scopeError } from '../scope-check.js';
+import { forAnyCaller, type AnyCallerCheck } from './any-caller.js';
 import { claimError } from './claim-check.js';
 import { entitlementError } from './entitlement-check.js';
 import type { FactorGuardOptions } from './factor-age.js';
@@ -77,9 +79,14 @@ export const guardChecks = {
   requirePermission(guard: string, resource: string, action: string): AsyncCheck {
     return createPermissionCheck(resource, action, guard);
   },
+  /** M2M: 403 `scope_missing` unless the machine holds every scope (`action:*` grants any resource); a member never passes. */
+  requireScopes(guard: string, scopes: string[]): AnyCallerCheck {
+    const required = requiredNames(guard, scopes);
+    return forAnyCaller((ctx) => scopeError(ctx, required));
+  },
 } as const;
 
-type GuardArguments<F> = F extends (guard: string, ...args: infer A) => AsyncCheck ? A : never;
+type GuardArguments<F> = F extends (guard: string, ...args: infer A) => AsyncCheck | AnyCallerCheck ? A : never;
 
 /** The built-in guards as one framework makes them: `H` is its middleware or hook type. */
 export type BuiltInGuards<H> = { [K in keyof typeof guardChecks]: (...args: GuardArguments<(typeof guardChecks)[K]>) => H };
@@ -91,10 +98,10 @@ export type BuiltInGuardName = keyof typeof guardChecks;
  * Every built-in guard made through one adapter's bridge. The bridge receives the guard's
  * name for its wiring error (a guard mounted without `verifyAuth`).
  */
-export function bindGuards<H>(bridge: (check: AsyncCheck, guard: string) => H): BuiltInGuards<H> {
+export function bindGuards<H>(bridge: (check: AsyncCheck | AnyCallerCheck, guard: string) => H): BuiltInGuards<H> {
   const guards: Record<string, (...args: never[]) => H> = {};
   for (const guard of Object.keys(guardChecks) as BuiltInGuardName[]) {
-    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => AsyncCheck;
+    const make = guardChecks[guard] as (guard: string, ...args: unknown[]) => AsyncCheck | AnyCallerCheck;
     guards[guard] = (...args: unknown[]) => bridge(make(guard, ...args), guard);
   }
   return Object.freeze(guards) as unknown as BuiltInGuards<H>;

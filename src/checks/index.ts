@@ -6,3 +6,4 @@ export { factorAgeError, parseFactorWindow, type FactorGuardOptions } from './fa
 export { claimError } from './claim-check.js';
 export { teamError } from './team-check.js';
 export { roleError, hasRole, createRoleCheck, type RoleCheckOptions, type RoleGuardOptions } from './role-check.js';
+export { forAnyCaller, isAnyCallerCheck, type AnyCallerCheck } from './any-caller.js';

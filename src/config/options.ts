@@ -2,6 +2,8 @@ import type { Db, MongoClientOptions } from 'mongodb';
 import type { AuthLogger } from '../logger.js';
 import type { ProvisioningOptions } from '../provisioning/provisioning-options.js';
 import type { RbacOptions } from '../rbac/rbac-options.js';
+import type { AcceptedTokenKind } from '../token/m2m-token.js';
+import type { TokenSource } from '../token/token-source.js';
 
 export type { AuthLogger, AuthLogFn } from '../logger.js';
 
@@ -136,6 +138,15 @@ export interface AuthOptions {
   remote?: RemoteOptions;
   tokenCache?: TokenCacheOptions;
   context?: ContextOptions;
+  // --- Token sources and kinds (issue 17). Defaults keep the header-only, member-only behaviour.
+  /** Where tokens are read: `['header']` (default) or `['header', 'cookie']`. The header always wins. */
+  tokenFrom?: TokenSource[];
+  /** Names of the session cookies, when Stytch's SDK `cookieOptions` renamed them. Default `stytch_session_jwt` / `stytch_session`. */
+  cookies?: { jwt?: string; opaque?: string };
+  /** Origins (besides the service's own) whose pages may make unsafe cookie-authenticated requests. */
+  csrf?: { allowedOrigins?: string[] };
+  /** Token kinds accepted by default: `['session']` (default), `['m2m']` or both; routes may override. */
+  accept?: AcceptedTokenKind[];
   /** Opt-in: create the user and membership (and, if allowed, the organization) of a new member. Off by default; needs `mongo`. */
   provisioning?: ProvisioningOptions;
   /** How the Stytch RBAC policy behind `hasPermission` is kept (needs `stytch.secret`). */

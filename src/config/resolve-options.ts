@@ -14,6 +14,7 @@ import {
   type ResolvedProvisioningOptions,
 } from '../provisioning/provisioning-options.js';
 import { rbacOptionsSchema, resolveRbacOptions, type ResolvedRbacOptions } from '../rbac/rbac-options.js';
+import { resolveTokenSourceOptions, tokenSourceOptionsSchema, type ResolvedTokenSourceOptions } from '../token/token-source.js';
 
 /** The options after validation, with every default filled in: what the parts receive. */
 export interface ResolvedOptions {
@@ -65,6 +66,8 @@ export interface ResolvedOptions {
   readonly provisioning: ResolvedProvisioningOptions | null;
   /** With defaults filled in; used only when there is a secret. */
   readonly rbac: ResolvedRbacOptions;
+  /** `tokenFrom`, `cookies`, `csrf`, `accept` (issue 17). */
+  readonly tokenSources: ResolvedTokenSourceOptions;
 }
 
 export const DEFAULT_DB_NAME = 'soulmates';
@@ -179,6 +182,7 @@ const schema = z
       .optional(),
     provisioning: provisioningOptionsSchema.optional(),
     rbac: rbacOptionsSchema.optional(),
+    ...tokenSourceOptionsSchema.shape,
   })
   .superRefine((o, ctx) => {
     if (o.rbac !== undefined && !o.stytch.secret) {
@@ -276,5 +280,6 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
     rbac: resolveRbacOptions(o.rbac),
+    tokenSources: resolveTokenSourceOptions({ tokenFrom: o.tokenFrom, cookies: o.cookies, csrf: o.csrf, accept: o.accept }),
   };
 }

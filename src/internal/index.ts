@@ -17,3 +17,4 @@ export {
 export { VerifiedRequests, isAuth, type AdapterWords } from './verified-requests.js';
 export { bindGuards, guardChecks, type BuiltInGuards, type BuiltInGuardName } from '../checks/built-in-guards.js';
 export { runInNewAuthSlot, runInAuthSlot, type AuthSlot } from '../current-auth.js';
+export { acceptOption } from '../token/request-credential.js';

@@ -1,7 +1,10 @@
 import type { AuthContext } from '../auth-context.js';
+import type { AnyAuthContext } from '../auth-context-union.js';
 import type { Auth } from '../auth-types.js';
 import type { AsyncCheck } from '../checks/check.js';
+import { isAnyCallerCheck, type AnyCallerCheck } from '../checks/any-caller.js';
 import { AuthError } from '../errors.js';
+import { memberRequiredError } from '../scope-check.js';
 
 /** How an adapter names things in its wiring errors (`req` / `request`, `verifyAuth(auth)` / `fastify.verifyAuth`). */
 export interface AdapterWords {
@@ -11,7 +14,8 @@ export interface AdapterWords {
 }
 
 /** The ids of a context, for log lines; never the token or anything from the session JWT. */
-function logBindings(ctx: AuthContext): Record<string, string | null> {
+function logBindings(ctx: AnyAuthContext): Record<string, string | null> {
+  if (ctx.kind === 'm2m') return { clientId: ctx.clientId };
   return {
     memberId: ctx.memberId,
     stytchOrgId: ctx.stytchOrgId,
@@ -32,7 +36,7 @@ function logBindings(ctx: AuthContext): Record<string, string | null> {
  * token; else the verified context.
  */
 export class VerifiedRequests<Settings> {
-  readonly #contexts = new WeakMap<object, AuthContext | null>();
+  readonly #contexts = new WeakMap<object, AnyAuthContext | null>();
   readonly #settings = new WeakMap<object, Settings>();
   readonly #words: AdapterWords;
 
@@ -48,7 +52,7 @@ export class VerifiedRequests<Settings> {
   }
 
   /** Records what the middleware verified (`null`: an anonymous request of an optional route). */
-  set(request: object, ctx: AuthContext | null): void {
+  set(request: object, ctx: AnyAuthContext | null): void {
     this.#contexts.set(request, ctx);
   }
 
@@ -62,9 +66,32 @@ export class VerifiedRequests<Settings> {
     return true;
   }
 
-  /** The context, `null` (anonymous), or `undefined` (no ayz-auth middleware ran): `peekAuth`. */
+  /**
+   * The member context, `null` (anonymous, or an M2M caller: no member), or `undefined` (no
+   * ayz-auth middleware ran): `peekAuth`. Member-typed, so it never shows a machine.
+   */
   peek(request: object): AuthContext | null | undefined {
+    const ctx = this.#contexts.get(request);
+    return ctx?.kind === 'm2m' ? null : ctx;
+  }
+
+  /** As `peek`, with M2M callers: `peekCaller`. */
+  peekCaller(request: object): AnyAuthContext | null | undefined {
     return this.#contexts.get(request);
+  }
+
+  /** `getCaller`: the verified context of either kind, or the plain `Error` of `require`. */
+  caller(request: object): AnyAuthContext {
+    const ctx = this.#contexts.get(request);
+    if (ctx) return ctx;
+    throw new Error(this.#unauthenticated(ctx === null, 'getCaller'));
+  }
+
+  #unauthenticated(anonymous: boolean, fn: string): string {
+    const { request: req, verifyAuth } = this.#words;
+    return anonymous
+      ? `ayz-auth: ${fn}(${req}) on an anonymous request (verifyAuthOptional found no token); read ${req}.auth instead`
+      : `ayz-auth: ${fn}(${req}) called on a request that ${verifyAuth} did not authenticate`;
   }
 
   settings(request: object): Settings | undefined {
@@ -74,12 +101,12 @@ export class VerifiedRequests<Settings> {
   /** `getAuth`: the verified context, or a plain `Error` (the service's bug, not the client's). */
   require(request: object): AuthContext {
     const ctx = this.#contexts.get(request);
-    if (ctx) return ctx;
-    const { request: req, verifyAuth } = this.#words;
+    if (ctx?.kind === 'member') return ctx;
+    const req = this.#words.request;
     throw new Error(
-      ctx === null
-        ? `ayz-auth: getAuth(${req}) on an anonymous request (verifyAuthOptional found no token); read ${req}.auth instead`
-        : `ayz-auth: getAuth(${req}) called on a request that ${verifyAuth} did not authenticate`,
+      ctx?.kind === 'm2m'
+        ? `ayz-auth: getAuth(${req}) on an M2M caller (this route accepts M2M tokens); read it with getCaller(${req})`
+        : this.#unauthenticated(ctx === null, 'getAuth'),
     );
   }
 
@@ -89,12 +116,15 @@ export class VerifiedRequests<Settings> {
    * middleware ran before the guard, or the check itself threw one). A promise only when the
    * check itself answered with one (see `AsyncCheck`).
    */
-  decide(request: object, check: AsyncCheck, guard: string): AuthError | null | Promise<AuthError | null> {
+  decide(request: object, check: AsyncCheck | AnyCallerCheck, guard: string): AuthError | null | Promise<AuthError | null> {
     const ctx = this.#contexts.get(request);
     if (ctx === undefined) {
       throw new Error(`ayz-auth: ${guard} must run after ${this.#words.verifyAuth} or ${this.#words.verifyAuthOptional}`);
     }
-    return ctx === null ? new AuthError('token_missing') : check(ctx);
+    if (ctx === null) return new AuthError('token_missing');
+    // A member check never sees a machine: 403 member_required (see forAnyCaller).
+    if (ctx.kind === 'm2m') return isAnyCallerCheck(check) ? check(ctx) : memberRequiredError(ctx);
+    return check(ctx);
   }
 
   /**

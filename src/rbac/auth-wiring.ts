@@ -20,6 +20,6 @@ export function rbacStoreFor(resolved: RbacWiringInput, logger: AuthLogger): Rba
   return new RbacPolicyStore({ projectId, secret, apiBaseUrl }, resolved.rbac, logger);
 }
 
-export function markWithPolicy(ctx: AuthContext, store: RbacPolicyStore | null): AuthContext {
+export function markWithPolicy<C extends AuthContext>(ctx: C, store: RbacPolicyStore | null): C {
   return store === null ? ctx : attachPolicyStore(ctx, store);
 }

@@ -13,7 +13,7 @@ import type { RbacPolicyStore } from './policy-store.js';
 const stores = new WeakMap<AuthContext, RbacPolicyStore>();
 
 /** Called by the `Auth` for each context it hands out (when it has a policy store). */
-export function attachPolicyStore(ctx: AuthContext, store: RbacPolicyStore): AuthContext {
+export function attachPolicyStore<C extends AuthContext>(ctx: C, store: RbacPolicyStore): C {
   stores.set(ctx, store);
   return ctx;
 }

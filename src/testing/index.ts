@@ -20,6 +20,7 @@ export {
 } from './local-issuer.js';
 export type { SessionJwtInput, TimeInput } from './session-jwt.js';
 export { DEFAULT_TEST_RBAC_POLICY, type RbacPolicyMode } from './rbac-policy.js';
+export type { M2mTokenInput } from './m2m-token.js';
 export type { AuthenticateConcurrency, AuthenticateFailure, JwksMode, RequestCounters } from './fake-stytch-server.js';
 export {
   ORGANIZATION_CLAIM,

@@ -23,6 +23,7 @@ import {
   sessionJwtFactories,
   type SessionJwtInput,
 } from './session-jwt.js';
+import { mintM2mToken, type M2mTokenInput } from './m2m-token.js';
 import { newSessionToken, SessionStore, type SessionRecord } from './session-store.js';
 import type { StytchJwk } from './stytch-shapes.js';
 
@@ -101,6 +102,8 @@ export interface TestIssuer {
   notYetValidSessionJwt(input?: SessionJwtInput): string;
   /** Signed by a key the JWKS does not hold, under the current signing kid. */
   wrongKeySessionJwt(input?: SessionJwtInput): string;
+  /** A Stytch M2M access token (client-credentials JWT) signed by the current key: `issuer.m2mToken({ clientId, scopes })`. */
+  m2mToken(input?: M2mTokenInput): string;
   /** Registers a live session that the authenticate endpoint accepts, by token or by JWT. */
   registerSession(input?: RegisterSessionInput): RegisteredSession;
   /** Revokes by session token, session id or one of the session's JWTs. False when unknown or already revoked. */
@@ -224,6 +227,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     },
 
     ...sessionJwtFactories(mint, () => keys.wrongKey()),
+    m2mToken: (input = {}) => mintM2mToken(input, { projectId, issuer: defaultIssuer, key: keys.current }),
     registerSession,
     revokeSession: (tokenOrId) => sessions.revoke(tokenOrId),
 

@@ -15,6 +15,7 @@ import type { webcrypto } from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing, type SigningKey } from './signing-keys.js';
 import { mintSessionJwt, sessionJwtFactories, type SessionJwtInput } from './session-jwt.js';
+import { mintM2mToken, type M2mTokenInput } from './m2m-token.js';
 import type { StytchJwk } from './stytch-shapes.js';
 import { DEFAULT_TEST_PROJECT_ID } from './issuer.js';
 
@@ -55,6 +56,8 @@ export interface LocalTestIssuer {
   notYetValidSessionJwt(input?: SessionJwtInput): string;
   /** Signed by a key the key set does not hold, under the current signing kid. */
   wrongKeySessionJwt(input?: SessionJwtInput): string;
+  /** A Stytch M2M access token (client-credentials JWT) signed by the current key. */
+  m2mToken(input?: M2mTokenInput): string;
   /** A new key signs from now on; the old ones stay published if `keepOld` (default true). Returns the new kid. */
   rotateKeys(options?: { keepOld?: boolean }): Promise<string>;
   /** The published keys (a copy). */
@@ -81,6 +84,7 @@ export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}
     authOptions: { projectId },
     jwksOptions: { keys: () => ({ keys: jwks() }) },
     ...sessionJwtFactories(mint, () => keys.wrongKey()),
+    m2mToken: (input = {}) => mintM2mToken(input, { projectId, issuer, key: keys.current }),
     rotateKeys: async ({ keepOld = true } = {}) => (await keys.rotate(keepOld)).kid,
     jwks,
     keySet: () =>

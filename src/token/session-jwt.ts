@@ -36,7 +36,7 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 export const MAX_CLAIMS_DEPTH = 1 + 4_096 / 2;
 
 /** Nesting depth of a parsed claims set, without recursion, giving up past `limit`. */
-function deeperThan(value: unknown, limit: number): boolean {
+export function deeperThan(value: unknown, limit: number): boolean {
   let level: unknown[] = [value];
   for (let depth = 1; level.length > 0; depth++) {
     const next: unknown[] = [];
@@ -110,7 +110,7 @@ function checkAge(payload: JWTPayload, policy: SessionJwtPolicy): void {
   }
 }
 
-function jwtClaimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>, token: string): AuthError {
+export function jwtClaimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidationFailed>, token: string): AuthError {
   const { claim, reason } = error;
   const payload = error.payload;
   if (claim === 'typ') {
@@ -131,7 +131,7 @@ function jwtClaimFailure(error: InstanceType<typeof joseErrors.JWTClaimValidatio
 }
 
 /** Why jose refused a token before its claims: signature, algorithm, or shape. Never the token's text. */
-function joseError(error: unknown, token: string): AuthError {
+export function joseError(error: unknown, token: string): AuthError {
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
     return new AuthError('token_invalid', { cause: error, reason: 'signature verification failed' });
   }

@@ -33,7 +33,8 @@ export class TokenVerifier {
   readonly jwks: JwksStore;
   readonly cache: VerifiedTokenCache;
   readonly rejected: RejectedTokenCache;
-  private readonly policy: SessionJwtPolicy;
+  /** Also the M2M verifier's: same project, issuers and leeway (issue 17). */
+  readonly policy: SessionJwtPolicy;
   private readonly stytch: StytchSessionsClient | null;
   private readonly acceptOpaqueTokens: boolean;
   private readonly remoteTtlMs: number;

@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import type { FastifyInstance } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  AnyCallerCheck,
   AsyncCheck,
   AuthContext,
   AuthError,
@@ -59,8 +60,8 @@ describe('permission and step-up types', () => {
     expectTypeOf<typeof FastifyAdapter.requirePermission>().toEqualTypeOf<(resource: string, action: string) => AuthHook>();
     expectTypeOf<FastifyInstance['requirePermission']>().toEqualTypeOf<(resource: string, action: string) => AuthHook>();
     expectTypeOf<FastifyInstance['requireFactors']>().toEqualTypeOf<(types: string[], options?: FactorGuardOptions) => AuthHook>();
-    expectTypeOf<Parameters<typeof ExpressAdapter.toMiddleware>[0]>().toEqualTypeOf<Check | AsyncCheck>();
-    expectTypeOf<Parameters<typeof FastifyAdapter.toHook>[0]>().toEqualTypeOf<Check | AsyncCheck>();
+    expectTypeOf<Parameters<typeof ExpressAdapter.toMiddleware>[0]>().toEqualTypeOf<Check | AsyncCheck | AnyCallerCheck>();
+    expectTypeOf<Parameters<typeof FastifyAdapter.toHook>[0]>().toEqualTypeOf<Check | AsyncCheck | AnyCallerCheck>();
     expectTypeOf<ExpressAdapter.FactorGuardOptions>().toEqualTypeOf<FactorGuardOptions>();
     expectTypeOf<FastifyAdapter.AsyncCheck>().toEqualTypeOf<AsyncCheck>();
   });

@@ -70,8 +70,11 @@ describe('session JWT verification against a JWKS served over HTTP', () => {
         'memberId', 'sessionId', 'stytchOrgId', 'orgSlug', 'memberEmail', 'memberName', 'roles', 'authenticationFactors',
         'authenticationFactorTimes', 'sessionStartedAt', 'sessionExpiresAt', 'sessionLastAccessedAt', 'customClaims', 'authenticatedAt', 'mongoUserId',
         'orgId', 'currentTeamId', 'currentTeamName', 'entitlements', 'subscriptionTier', 'subscriptionLimits',
+        // The member side of the AuthContext union (issue 17): tagged, no machine fields.
+        'kind', 'clientId', 'scopes',
       ].sort(),
     );
+    expect(ctx).toMatchObject({ kind: 'member', clientId: null, scopes: [] });
   });
 
   it('accepts the base URL as issuer (custom domains)', async () => {
