@@ -22,7 +22,7 @@ const anyCallerChecks = new WeakSet<object>();
  * `toHook`. Returns the same function.
  *
  * @example
- * const readers = forAnyCaller((ctx) => (ctx.kind === 'm2m' ? scopeError(ctx, ['read:users']) : roleError(ctx, ['admin'], 'one')));
+ * const readers = forAnyCaller((ctx) => (ctx.kind === 'm2m' ? scopeError(ctx, ['read:users']) : roleError(ctx, ['admin'])));
  */
 export function forAnyCaller(check: (ctx: AnyAuthContext) => AuthError | null): AnyCallerCheck {
   if (typeof check !== 'function') throw new TypeError('ayz-auth: forAnyCaller expects a function (ctx) => AuthError | null');

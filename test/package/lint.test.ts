@@ -147,7 +147,8 @@ describe('package.json', () => {
     for (const file of files) {
       const code = readFileSync(path.join(root, file), 'utf8');
       for (const m of code.matchAll(/(?:\bfrom\s*|\brequire\s*\(\s*)["'](\.\/chunk-[^"']+)["']/g)) files.add(path.join(path.dirname(file), m[1] as string));
-      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'.][^"']*)["']/g)) {
+      // `from` only as a keyword (after white space or `}`), never the word inside a string such as `["team", "from"]`.
+      for (const m of code.matchAll(/(?:(?:^|[\s}])from\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'.][^"']*)["']/gm)) {
         const spec = m[1] as string;
         if (isBuiltin(spec)) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);

@@ -23,6 +23,10 @@ const EXAMPLES = [
   'test/testing/readme-fastify-inject-example.test.ts',
   'examples/side-by-side/express.ts',
   'examples/side-by-side/fastify.ts',
+  'test/testing/readme-permissions-example.test.ts',
+  'test/testing/readme-cookies-example.test.ts',
+  'test/testing/readme-m2m-example.test.ts',
+  'test/testing/readme-team-header-example.test.ts',
 ];
 
 function blocksFor(path: string): string[] {
