@@ -264,7 +264,7 @@ export function createAuth(options: AuthOptions): Auth {
  * variable names) are logged once, on the created instance's logger.
  */
 export function createAuthFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AuthOptions> = {}): Auth {
-  const fromEnv = optionsFromEnv(env);
+  const fromEnv = optionsFromEnv(env, overrides);
   let auth: Auth;
   try {
     auth = createAuth(mergeOverrides(fromEnv.options, overrides));

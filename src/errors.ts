@@ -101,6 +101,15 @@ function bearerHeader(code: AuthErrorCode, spec: CodeSpec, description: string, 
   return maxAgeSec === undefined ? header : `${header}, max_age="${Math.max(0, Math.floor(maxAgeSec))}"`;
 }
 
+/**
+ * Every refusal of a request: a stable `code` (the error table), the HTTP `status`, a
+ * client-safe `message`, and a `reason` for the logs only (never sent). The adapters answer it
+ * as JSON with the right status and `WWW-Authenticate`; a custom `Check` returns one to refuse.
+ *
+ * @example
+ * const adminsOfAcme: Check = (ctx) =>
+ *   ctx.orgSlug === 'acme' && ctx.roles.includes('admin') ? null : new AuthError('role_missing');
+ */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   readonly code: AuthErrorCode;
@@ -147,6 +156,7 @@ export class AuthError extends Error {
   }
 }
 
+/** Whether `value` is an `AuthError` (a refusal to answer with its status), as opposed to a bug. */
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError;
 }

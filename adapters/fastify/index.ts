@@ -311,6 +311,7 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
 
 /** The plugin: `fastify.register(ayzAuth, { auth })`. Not encapsulated (fastify-plugin). */
 export const ayzAuth: FastifyPluginAsync<AyzAuthPluginOptions> = fp(plugin, { name: 'ayz-auth', fastify: '4.x || 5.x' });
+/** The same plugin as `ayzAuth` (the default export), by another name. */
 export const ayzAuthPlugin = ayzAuth;
 export default ayzAuth;
 

@@ -6,11 +6,13 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** The keys an object schema knows at `path` (through `.optional()`), for "did you mean". */
+/** The keys an object schema knows at `path` (through `.optional()`, `.default()`, `.prefault()`), for "did you mean". */
 function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let current: z.ZodType = schema;
   for (const segment of [...path, null]) {
-    while (current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) {
+      current = current.unwrap() as z.ZodType;
+    }
     if (!(current instanceof z.ZodObject)) return [];
     if (segment === null) return Object.keys(current.shape);
     const next = (current.shape as Record<PropertyKey, z.ZodType | undefined>)[segment];

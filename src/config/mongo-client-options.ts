@@ -1,16 +1,7 @@
 import type { MongoClientOptions } from 'mongodb';
+import { MONGO_CLIENT_DEFAULTS } from './options-schema.js';
 
-/**
- * The library's MongoDB client defaults (the Python library's timeouts, and an app name the
- * server logs show). One place: `createAuth` and the start-up validation use the same.
- */
-export const MONGO_CLIENT_DEFAULTS: Readonly<Pick<MongoClientOptions, 'serverSelectionTimeoutMS' | 'connectTimeoutMS' | 'socketTimeoutMS' | 'appName'>> =
-  Object.freeze({
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 5_000,
-    socketTimeoutMS: 10_000,
-    appName: 'ayz-auth',
-  });
+export { MONGO_CLIENT_DEFAULTS } from './options-schema.js';
 
 /** Option names a connection string sets in its query, lower-cased (the driver reads them case-insensitively). */
 export function uriOptionNames(uri: string): Set<string> {

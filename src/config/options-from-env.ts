@@ -1,8 +1,7 @@
 import { AuthConfigError } from '../errors.js';
-import { mongoUriProblem } from './mongo-uri.js';
+import { configIssues } from './config-issues.js';
 import type { AuthOptions } from './options.js';
-import { LOG_LEVELS } from './resolve-options.js';
-import { urlProblem } from './url-policy.js';
+import { authOptionsSchema } from './options-schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,8 +33,10 @@ const PYTHON_REDIS = /^STYTCH_(REDIS_[A-Z0-9_]+|CACHE_PREFIX)$/;
 /**
  * Reads the configuration variables (the README's environment table). Every bad variable is reported at
  * once, by its name. Nothing else in the environment (notably `CI`) changes behaviour.
+ * `overrides` (`createAuthFromEnv`'s second argument) decide the options they set: a variable
+ * they override is not judged.
  */
-export function optionsFromEnv(env: Env): EnvOptions {
+export function optionsFromEnv(env: Env, overrides: Partial<AuthOptions> = {}): EnvOptions {
   const issues: { path: string; message: string }[] = [];
   const warnings: EnvWarning[] = [];
   const sources: Record<string, string> = {};
@@ -70,10 +71,11 @@ export function optionsFromEnv(env: Env): EnvOptions {
     return legacy === undefined ? undefined : { name: alias.legacy, value: legacy };
   };
 
+  // The variables are mapped to option paths here (with their conversions: numbers, seconds to
+  // ms, lower case, the Python library's names); the rules are the options schema's, so a value
+  // is valid in the environment exactly when it is valid in code.
   const projectId = get('STYTCH_PROJECT_ID');
   if (projectId === undefined) issues.push({ path: 'STYTCH_PROJECT_ID', message: 'is required' });
-  else if (!/^project-(test|live)-[A-Za-z0-9-]{1,100}$/.test(projectId))
-    issues.push({ path: 'STYTCH_PROJECT_ID', message: 'must look like project-test-… or project-live-…' });
   sources['stytch.projectId'] = 'STYTCH_PROJECT_ID';
 
   const envName = get('STYTCH_ENVIRONMENT') !== undefined ? 'STYTCH_ENVIRONMENT' : 'STYTCH_ENV';
@@ -91,15 +93,7 @@ export function optionsFromEnv(env: Env): EnvOptions {
   sources['stytch.secret'] = 'STYTCH_SECRET';
 
   const uri = aliased(PYTHON_ALIASES[0]);
-  if (uri !== undefined) {
-    sources['mongo.uri'] = uri.name;
-    if (!/^mongodb(\+srv)?:\/\//.test(uri.value)) {
-      issues.push({ path: uri.name, message: 'must start with mongodb:// or mongodb+srv://' });
-    } else {
-      const problem = mongoUriProblem(uri.value);
-      if (problem !== null) issues.push({ path: uri.name, message: problem.message });
-    }
-  }
+  if (uri !== undefined) sources['mongo.uri'] = uri.name;
   const dbName = aliased(PYTHON_ALIASES[1]);
   if (dbName !== undefined) sources['mongo.dbName'] = dbName.name;
 
@@ -117,20 +111,10 @@ export function optionsFromEnv(env: Env): EnvOptions {
   sources['remote.cacheTtlSec'] = 'STYTCH_CACHE_TTL';
   const timeoutSec = num('STYTCH_REQUEST_TIMEOUT', { min: 0.001, integer: false });
   sources['remote.timeoutMs'] = 'STYTCH_REQUEST_TIMEOUT';
-
   const level = get('STYTCH_LOG_LEVEL')?.toLowerCase();
-  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level))
-    issues.push({ path: 'STYTCH_LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}` });
   sources['logLevel'] = 'STYTCH_LOG_LEVEL';
-
   const baseUrl = get('STYTCH_BASE_URL');
-  if (baseUrl !== undefined) {
-    const problem = urlProblem(baseUrl);
-    if (problem !== null) issues.push({ path: 'STYTCH_BASE_URL', message: problem });
-  }
   sources['stytch.baseUrl'] = 'STYTCH_BASE_URL';
-
-  if (issues.length > 0) throw new AuthConfigError(issues);
 
   const secret = get('STYTCH_SECRET');
   const remote = {
@@ -139,8 +123,8 @@ export function optionsFromEnv(env: Env): EnvOptions {
   };
   const options: AuthOptions = {
     stytch: {
-      projectId: projectId as string,
-      ...(environment ? { environment: environment as 'test' | 'live' } : {}),
+      projectId: projectId ?? '',
+      ...(environment === 'test' || environment === 'live' ? { environment } : {}),
       ...(secret ? { secret } : {}),
       ...(baseUrl ? { baseUrl } : {}),
     },
@@ -148,6 +132,22 @@ export function optionsFromEnv(env: Env): EnvOptions {
     ...(level ? { logLevel: level } : {}),
     ...(Object.keys(remote).length > 0 ? { remote } : {}),
   };
+
+  // Every bad variable at once: the conversion problems above, then the schema's on the options
+  // as `createAuth` will see them, each named by its variable (one problem per variable). A
+  // problem of the code's own options is left for `createAuth` to report under its option path.
+  const parsed = authOptionsSchema.safeParse(mergeOverrides(options, overrides));
+  if (!parsed.success) {
+    const named = withVariableNames(new AuthConfigError(configIssues(authOptionsSchema, parsed.error)), sources, overrides);
+    const variables = new Set(Object.values(sources));
+    if (named instanceof AuthConfigError) {
+      for (const issue of named.issues) {
+        if (variables.has(issue.path) && !issues.some((known) => known.path === issue.path)) issues.push(issue);
+      }
+    }
+  }
+  if (issues.length > 0) throw new AuthConfigError(issues);
+
   return { options, warnings, sources };
 }
 

@@ -10,7 +10,7 @@ export interface ResolvedTeamSelection {
   readonly header: string;
 }
 
-export const DEFAULT_TEAM_HEADER = 'X-Team-Id';
+export { DEFAULT_TEAM_HEADER } from '../config/options-schema.js';
 
 /**
  * What one request asks for: the stored team (`users.current_team_id`, today's behaviour),

@@ -110,7 +110,7 @@ export class Provisioner {
     this.pending.track(task);
   }
 
-  /** Resolves when every background `last_login_at` write has settled (tests, shutdown). */
+  /** Resolves when every background `last_login_at` write and the index check have settled (tests, shutdown). */
   idle(): Promise<void> {
     return this.pending.idle();
   }
@@ -131,6 +131,8 @@ export class Provisioner {
     })().catch((error: unknown) => {
       this.logger.warn({ err: describe(error) }, 'Could not check the provisioning indexes');
     });
+    // Tracked like the writes: `idle()` and `close()` wait for it, so it never queries a closed client.
+    this.pending.track(this.indexCheck);
   }
 }
 

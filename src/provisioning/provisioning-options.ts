@@ -2,7 +2,8 @@
  * Options of opt-in provisioning (`createAuth({ provisioning: { enabled: true } })`). Off by
  * default: without them the library never writes anything but the team write-back.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { provisioningOptionsSchema } from '../config/options-schema.js';
 
 export interface OrganizationDefaults {
   /** Default `[]`. */
@@ -30,49 +31,26 @@ export interface ProvisioningOptions {
   checkIndexes?: boolean;
 }
 
-export interface ResolvedProvisioningOptions {
-  readonly createOrganizations: boolean;
-  readonly organizationDefaults: {
-    readonly entitlements: readonly string[];
-    readonly subscriptionTier: string | null;
-    readonly subscriptionLimits: Readonly<Record<string, number>>;
-  };
-  readonly lastLoginTtlSec: number;
-  readonly checkIndexes: boolean;
-}
+export { DEFAULT_LAST_LOGIN_TTL_SEC, provisioningOptionsSchema } from '../config/options-schema.js';
 
-export const DEFAULT_LAST_LOGIN_TTL_SEC = 3600;
-
-/** The zod schema of `AuthOptions.provisioning`, for `resolveOptions`. Strict: a misspelled key is refused. */
-export const provisioningOptionsSchema = z.strictObject({
-  enabled: z.boolean(),
-  createOrganizations: z.boolean().optional(),
-  organizationDefaults: z
-    .strictObject({
-      entitlements: z.array(z.string().min(1)).optional(),
-      subscriptionTier: z.string().min(1).optional(),
-      subscriptionLimits: z.record(z.string(), z.number().finite()).optional(),
-    })
-    .optional(),
-  lastLoginTtlSec: z.number().finite().min(0).max(31_536_000).optional(),
-  checkIndexes: z.boolean().optional(),
-});
-
-/** Defaults filled in; `null` when provisioning is off. Expects input that passed the schema. */
-export function resolveProvisioningOptions(options: ProvisioningOptions | undefined | null): ResolvedProvisioningOptions | null {
-  if (!options || options.enabled !== true) return null;
-  const d = options.organizationDefaults ?? {};
+/** Frozen; `null` when provisioning is off. Takes the schema's output (every default filled in). */
+export function resolvedProvisioning(parsed: z.output<typeof provisioningOptionsSchema> | undefined) {
+  if (parsed?.enabled !== true) return null;
+  const d = parsed.organizationDefaults;
   return Object.freeze({
-    createOrganizations: options.createOrganizations ?? false,
+    createOrganizations: parsed.createOrganizations,
     organizationDefaults: Object.freeze({
-      entitlements: Object.freeze([...(d.entitlements ?? [])]),
+      entitlements: Object.freeze([...d.entitlements]) as readonly string[],
       subscriptionTier: d.subscriptionTier ?? null,
-      subscriptionLimits: Object.freeze({ ...(d.subscriptionLimits ?? {}) }),
+      subscriptionLimits: Object.freeze({ ...d.subscriptionLimits }) as Readonly<Record<string, number>>,
     }),
-    lastLoginTtlSec: options.lastLoginTtlSec ?? DEFAULT_LAST_LOGIN_TTL_SEC,
-    checkIndexes: options.checkIndexes ?? true,
+    lastLoginTtlSec: parsed.lastLoginTtlSec,
+    checkIndexes: parsed.checkIndexes,
   });
 }
+
+/** Provisioning options after validation, with every default filled in. */
+export type ResolvedProvisioningOptions = NonNullable<ReturnType<typeof resolvedProvisioning>>;
 
 /** Validates and resolves in one step (for `provisionMember` called directly). Throws `TypeError`. */
 export function parseProvisioningOptions(options: Partial<ProvisioningOptions> = {}): ResolvedProvisioningOptions {
@@ -81,5 +59,5 @@ export function parseProvisioningOptions(options: Partial<ProvisioningOptions> =
     const issues = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`).join('; ');
     throw new TypeError(`ayz-auth: invalid provisioning options: ${issues}`);
   }
-  return resolveProvisioningOptions(parsed.data as ProvisioningOptions)!;
+  return resolvedProvisioning(parsed.data)!;
 }

@@ -109,6 +109,8 @@ export class FakeStytchServer {
   // Held calls wait on these; null when calls are answered at once.
   private held: (() => void)[] | null = null;
   private readonly heldWaiters: { count: number; resolve: () => void }[] = [];
+  // Resolved when the last authenticate call in flight ends (its response or its socket).
+  private settledWaiters: (() => void)[] = [];
   private jwksMode: JwksMode = 'ok';
   private slowMs: number;
   private closing: Promise<void> | undefined;
@@ -181,6 +183,12 @@ export class FakeStytchServer {
   whenAuthenticateHeld(count: number): Promise<void> {
     if ((this.held?.length ?? 0) >= count) return Promise.resolve();
     return new Promise((resolve) => this.heldWaiters.push({ count, resolve }));
+  }
+
+  /** Resolves once no authenticate call is in flight (answered, or its socket gone). */
+  whenAuthenticateSettled(): Promise<void> {
+    if (this.concurrency.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   setJwksMode(mode: JwksMode, options: { slowMs?: number } = {}): void {
@@ -338,6 +346,7 @@ export class FakeStytchServer {
     this.concurrency.maxInFlight = Math.max(this.concurrency.maxInFlight, this.concurrency.inFlight);
     res.once('close', () => {
       this.concurrency.inFlight -= 1;
+      if (this.concurrency.inFlight === 0) for (const resolve of this.settledWaiters.splice(0)) resolve();
     });
   }
 

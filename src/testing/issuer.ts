@@ -128,6 +128,8 @@ export interface TestIssuer {
   releaseAuthenticate(): void;
   /** Resolves once at least `count` authenticate calls are held. */
   whenAuthenticateHeld(count: number): Promise<void>;
+  /** Resolves once no authenticate call is in flight: answered, or abandoned by its client (socket closed). */
+  whenAuthenticateSettled(): Promise<void>;
 
   /** Serve this RBAC policy from now on (services pick it up at their next refresh). */
   setRbacPolicy(policy: RbacPolicy): void;
@@ -142,7 +144,16 @@ export interface TestIssuer {
 
 export const DEFAULT_TEST_PROJECT_ID = 'project-test-00000000-0000-0000-0000-000000000000';
 
-
+/**
+ * A local Stytch on 127.0.0.1: RSA keys, the JWKS, `sessions/authenticate`, the RBAC policy,
+ * token minting (`sessionJwt`, `m2mToken`, …) and fault injection. Close it after the tests.
+ *
+ * @example
+ * const issuer = await createTestIssuer();
+ * const auth = createAuth({ stytch: issuer.authOptions, mongo: { db } });
+ * const token = issuer.sessionJwt({ memberId: 'member-test-alice', orgId: 'organization-test-a', roles: ['admin'] });
+ * await issuer.close();
+ */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
   const secret = options.secret ?? `secret-test-${randomBytes(24).toString('base64url')}`;
@@ -244,6 +255,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     holdAuthenticate: () => server.holdAuthenticate(),
     releaseAuthenticate: () => server.releaseAuthenticate(),
     whenAuthenticateHeld: (count) => server.whenAuthenticateHeld(count),
+    whenAuthenticateSettled: () => server.whenAuthenticateSettled(),
     setRbacPolicy: (policy) => rbac.set(policy),
     setOrgRoles: (stytchOrgId, roles) => rbac.setOrgRoles(stytchOrgId, roles),
     setRbacPolicyMode: (mode) => server.setRbacPolicyMode(mode),

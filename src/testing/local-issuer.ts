@@ -66,7 +66,15 @@ export interface LocalTestIssuer {
   keySet(): LocalKeyResolver;
 }
 
-
+/**
+ * Stytch-shaped tokens signed by keys handed to `createAuth` in process (`jwks.keys`): no port,
+ * no HTTP, nothing to close. No `sessions/authenticate`: opaque tokens need `createTestIssuer()`.
+ *
+ * @example
+ * const issuer = await createLocalTestIssuer();
+ * const auth = createAuth({ stytch: issuer.authOptions, jwks: issuer.jwksOptions, mongo: { db } });
+ * await auth.authenticate(issuer.sessionJwt({ roles: ['owner'] }));
+ */
 export async function createLocalTestIssuer(options: LocalTestIssuerOptions = {}): Promise<LocalTestIssuer> {
   const projectId = options.projectId ?? DEFAULT_TEST_PROJECT_ID;
   const issuer = `stytch.com/${projectId}`;

@@ -97,6 +97,13 @@ async function insert(db: Db, collection: string, id: ObjectId | undefined, doc:
   return _id;
 }
 
+/**
+ * Inserts an `organizations` document (defaults: a name, no entitlements, tier `free`) and
+ * returns its ObjectId. A key given as `undefined` leaves the field out; `extra` is merged last.
+ *
+ * @example
+ * const orgId = await seedOrganization(db, { stytchOrgId: 'organization-test-a', entitlements: ['reports'] });
+ */
 export function seedOrganization(db: Db, input: SeedOrganizationInput): Promise<ObjectId> {
   const doc: SeedDocument = { stytch_org_id: input.stytchOrgId };
   put(doc, 'name', input, 'name', () => 'Test Organization');
@@ -106,6 +113,7 @@ export function seedOrganization(db: Db, input: SeedOrganizationInput): Promise<
   return insert(db, COLLECTIONS.organizations, input.id, doc, input.extra);
 }
 
+/** Inserts a `users` document (a member id and an e-mail by default) and returns its ObjectId. */
 export function seedUser(db: Db, input: SeedUserInput = {}): Promise<ObjectId> {
   const id = input.id ?? new ObjectId();
   const doc: SeedDocument = {};
@@ -116,6 +124,7 @@ export function seedUser(db: Db, input: SeedUserInput = {}): Promise<ObjectId> {
   return insert(db, COLLECTIONS.users, id, doc, input.extra);
 }
 
+/** Inserts a `user_organization_memberships` row (status `active` by default) and returns its ObjectId. */
 export function seedOrgMembership(db: Db, input: SeedOrgMembershipInput): Promise<ObjectId> {
   const doc: SeedDocument = {
     stytch_member_id: input.stytchMemberId,
@@ -135,6 +144,7 @@ export function seedTeam(db: Db, input: SeedTeamInput): Promise<ObjectId> {
   return insert(db, COLLECTIONS.teams, input.id, doc, input.extra);
 }
 
+/** Inserts a `user_team_memberships` row (status `active` by default) and returns its ObjectId. */
 export function seedTeamMembership(db: Db, input: SeedTeamMembershipInput): Promise<ObjectId> {
   const doc: SeedDocument = { user_id: input.userId, team_id: input.teamId };
   put(doc, 'status', input, 'status', () => 'active');

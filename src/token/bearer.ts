@@ -75,6 +75,11 @@ function shapeError(token: string): AuthError {
   return new AuthError('token_malformed', { reason: 'character outside [A-Za-z0-9_.-] in the token' });
 }
 
+/**
+ * The token of the request's `Authorization: Bearer …` header. Throws `AuthError`:
+ * `token_missing` without one, `token_multiple` for repeated headers, `token_malformed` for a
+ * scheme other than Bearer or characters a Stytch token never has. Never logs the token.
+ */
 export function extractBearerToken(headers: RequestHeaders): string {
   return parseBearerHeader(authorizationValue(headers));
 }

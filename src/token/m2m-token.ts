@@ -4,12 +4,12 @@
  * both against the B2B sessions JWKS). What tells them apart is content: an M2M token names an
  * M2M client in `sub` (`m2m-client-…`), carries a `scope` claim, and has no session claim.
  */
-import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { M2mIdentity } from '../auth-context-union.js';
 import { AuthError } from '../errors.js';
 import { isSafeStytchId, STYTCH_ORGANIZATION_CLAIM, STYTCH_SESSION_CLAIM } from './identity.js';
 import type { JwksStore } from './jwks-store.js';
-import { jwtClaimFailure, deeperThan, joseError, MAX_CLAIMS_DEPTH, type SessionJwtPolicy } from './session-jwt.js';
+import { deeperThan, MAX_CLAIMS_DEPTH, verifyStytchJwt, type SessionJwtPolicy } from './session-jwt.js';
 
 /** The same policy as session JWTs: one project, one JWKS store, one set of issuers. */
 export type M2mTokenPolicy = SessionJwtPolicy;
@@ -97,33 +97,12 @@ function m2mIdentityFrom(payload: JWTPayload): M2mIdentity {
  * asks Stytch for a new one with its credentials.
  */
 export async function verifyM2mToken(token: string, store: JwksStore, policy: M2mTokenPolicy): Promise<M2mIdentity> {
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, store.getKey, {
-      algorithms: ['RS256'],
-      typ: 'JWT',
-      audience: policy.projectId,
-      issuer: policy.issuers as string[],
-      clockTolerance: policy.clockToleranceSec,
-      requiredClaims: ['sub', 'exp'],
-      ...(policy.maxTokenAgeSec !== null ? { maxTokenAge: policy.maxTokenAgeSec } : {}),
-    }));
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    if (error instanceof joseErrors.JWTExpired) {
-      if (error.claim === 'iat') {
-        throw new AuthError('token_too_old', { cause: error, reason: `over jwt.maxTokenAgeSec ${policy.maxTokenAgeSec ?? ''}` });
-      }
-      // Only a token that really is an M2M token is called expired; a session JWT stays a wrong kind.
-      m2mIdentityFrom(error.payload);
-      const exp = error.payload.exp;
-      const ago = typeof exp === 'number' ? ` ${Math.floor(Date.now() / 1000) - exp} s ago` : '';
-      throw new AuthError('token_expired', { cause: error, reason: `the M2M access token expired${ago}` });
-    }
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw jwtClaimFailure(error, token);
-    throw joseError(error, token);
-  }
-  return m2mIdentityFrom(payload);
+  const { payload, expired } = await verifyStytchJwt(token, store, policy);
+  // Only a token that really is an M2M token is called expired; a session JWT stays a wrong kind.
+  const identity = m2mIdentityFrom(payload);
+  if (expired === null) return identity;
+  const ago = typeof payload.exp === 'number' ? ` ${Math.floor(Date.now() / 1000) - payload.exp} s ago` : '';
+  throw new AuthError('token_expired', { cause: expired, reason: `the M2M access token expired${ago}` });
 }
 
 export type JwtKind = 'm2m' | 'session';

@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { AuthError } from '../errors.js';
 import { isSafeStytchId, STYTCH_SESSION_CLAIM } from './identity.js';
 import type { JwksStore } from './jwks-store.js';
@@ -26,6 +26,48 @@ function shown(value: unknown): string {
 }
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * What jose checks of every Stytch JWT, session or M2M: RS256 only, `typ: JWT`, our project as
+ * audience, one of our issuers, `sub` and `exp` present, `exp`/`nbf` with the configured
+ * leeway, and the age limit when set.
+ */
+function stytchJwtVerifyOptions(policy: SessionJwtPolicy): JWTVerifyOptions {
+  return {
+    algorithms: ['RS256'],
+    typ: 'JWT',
+    audience: policy.projectId,
+    issuer: policy.issuers as string[],
+    clockTolerance: policy.clockToleranceSec,
+    requiredClaims: ['sub', 'exp'],
+    ...(policy.maxTokenAgeSec !== null ? { maxTokenAge: policy.maxTokenAgeSec } : {}),
+  };
+}
+
+/**
+ * A Stytch JWT through jose with `stytchJwtVerifyOptions`, jose's refusals turned into ours
+ * (never the token's text in a reason). A token past `exp` is returned with `expired` set (jose
+ * checked its signature first): the caller decides what an expired token of its kind means.
+ */
+export async function verifyStytchJwt(
+  token: string,
+  store: JwksStore,
+  policy: SessionJwtPolicy,
+): Promise<{ readonly payload: JWTPayload; readonly expired: InstanceType<typeof joseErrors.JWTExpired> | null }> {
+  try {
+    const { payload } = await jwtVerify(token, store.getKey, stytchJwtVerifyOptions(policy));
+    return { payload, expired: null };
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    if (error instanceof joseErrors.JWTExpired) {
+      if (error.claim !== 'iat') return { payload: error.payload, expired: error };
+      const age = typeof error.payload.iat === 'number' ? `issued ${nowSec() - error.payload.iat} s ago, ` : '';
+      throw new AuthError('token_too_old', { cause: error, reason: `${age}over jwt.maxTokenAgeSec ${policy.maxTokenAgeSec ?? ''}` });
+    }
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw jwtClaimFailure(error, token);
+    throw joseError(error, token);
+  }
+}
 
 /**
  * Stytch caps session custom claims at 4 KB of JSON, and each level of nesting costs at least
@@ -163,33 +205,12 @@ export function joseError(error: unknown, token: string): AuthError {
  * member session Stytch really signed for us, and never for one past `maxTokenAgeSec`.
  */
 export async function verifySessionJwt(token: string, store: JwksStore, policy: SessionJwtPolicy): Promise<SessionJwtVerdict> {
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, store.getKey, {
-      algorithms: ['RS256'],
-      typ: 'JWT',
-      audience: policy.projectId,
-      issuer: policy.issuers as string[],
-      clockTolerance: policy.clockToleranceSec,
-      requiredClaims: ['sub', 'exp'],
-      ...(policy.maxTokenAgeSec !== null ? { maxTokenAge: policy.maxTokenAgeSec } : {}),
-    }));
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    if (error instanceof joseErrors.JWTExpired) {
-      if (error.claim === 'iat') {
-        const age = typeof error.payload.iat === 'number' ? `issued ${nowSec() - error.payload.iat} s ago, ` : '';
-        throw new AuthError('token_too_old', { cause: error, reason: `${age}over jwt.maxTokenAgeSec ${policy.maxTokenAgeSec ?? ''}` });
-      }
-      requireMemberSession(error.payload);
-      checkAge(error.payload, policy);
-      const exp = error.payload.exp;
-      const reason = typeof exp === 'number' ? `expired ${nowSec() - exp} s ago` : 'expired';
-      return { ok: false, expired: true, payload: error.payload, reason };
-    }
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw jwtClaimFailure(error, token);
-    throw joseError(error, token);
-  }
+  const verified = await verifyStytchJwt(token, store, policy);
+  const { payload } = verified;
   requireMemberSession(payload);
-  return { ok: true, payload };
+  if (verified.expired === null) return { ok: true, payload };
+  checkAge(payload, policy);
+  const exp = payload.exp;
+  const reason = typeof exp === 'number' ? `expired ${nowSec() - exp} s ago` : 'expired';
+  return { ok: false, expired: true, payload, reason };
 }

@@ -4,7 +4,8 @@
  * with the defaults (`tokenFrom: ['header']`) nothing but the header is ever read.
  */
 import { parse as parseCookieHeader } from 'cookie';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { tokenSourceOptionsSchema } from '../config/options-schema.js';
 import type { RequestHeaders } from '../auth-types.js';
 import { AuthError } from '../errors.js';
 import { checkBearerToken, parseBearerHeader } from './bearer.js';
@@ -18,7 +19,7 @@ export interface SessionCookieNames {
   readonly opaque: string;
 }
 
-export const STYTCH_SESSION_COOKIES: SessionCookieNames = Object.freeze({ jwt: 'stytch_session_jwt', opaque: 'stytch_session' });
+export { STYTCH_SESSION_COOKIES, tokenSourceOptionsSchema } from '../config/options-schema.js';
 
 /**
  * Longest `Cookie` header read. Node refuses requests whose headers exceed 16 KB altogether
@@ -27,69 +28,23 @@ export const STYTCH_SESSION_COOKIES: SessionCookieNames = Object.freeze({ jwt: '
  */
 export const MAX_COOKIE_HEADER_LENGTH = 32_768;
 
-/** RFC 6265 §4.1.1 cookie-name (an RFC 7230 token). */
-const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
-
-const cookieName = z.string().regex(COOKIE_NAME, 'must be a cookie name (RFC 6265 token characters)');
-
-/** An origin as browsers send it in `Origin`: scheme, host and port only, nothing else. */
-const origin = z.string().refine((value) => {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
-  } catch {
-    return false;
-  }
-}, 'must be an origin exactly as browsers send it: scheme://host[:port], lower case, no path or trailing slash');
-
-/**
- * The options of token sources and kinds, as the one options schema will hold them (at the top
- * level of `createAuth`'s options, `accept` also per route).
- */
-export const tokenSourceOptionsSchema = z.strictObject({
-  /** Where tokens are read. The header always wins when both are present. Default `['header']`. */
-  tokenFrom: z
-    .array(z.enum(['header', 'cookie']))
-    .min(1)
-    .refine((list) => new Set(list).size === list.length, 'must not repeat a source')
-    .optional(),
-  /** Cookie names, when the SDK's `cookieOptions` renamed them. Default Stytch's. */
-  cookies: z
-    .strictObject({ jwt: cookieName.optional(), opaque: cookieName.optional() })
-    .refine(
-      (names) => (names.jwt ?? STYTCH_SESSION_COOKIES.jwt) !== (names.opaque ?? STYTCH_SESSION_COOKIES.opaque),
-      'jwt and opaque must be different cookie names',
-    )
-    .optional(),
-  /** Origins (besides the service's own) whose pages may make unsafe cookie-authenticated requests. */
-  csrf: z.strictObject({ allowedOrigins: z.array(origin).max(100).optional() }).optional(),
-  /** Token kinds accepted: member sessions, M2M access tokens, or both. Default `['session']`. */
-  accept: z
-    .array(z.enum(['session', 'm2m']))
-    .min(1)
-    .refine((list) => new Set(list).size === list.length, 'must not repeat a kind')
-    .optional(),
-});
-
 export type TokenSourceOptions = z.input<typeof tokenSourceOptionsSchema>;
 
-export interface ResolvedTokenSourceOptions {
-  readonly tokenFrom: readonly TokenSource[];
-  readonly cookies: SessionCookieNames;
-  readonly allowedOrigins: ReadonlySet<string>;
-  readonly accept: readonly AcceptedTokenKind[];
+/** Frozen token-source settings from the schema's output (every default filled in). */
+export function resolvedTokenSources(parsed: z.output<typeof tokenSourceOptionsSchema>) {
+  return Object.freeze({
+    tokenFrom: Object.freeze([...parsed.tokenFrom]) as readonly TokenSource[],
+    cookies: Object.freeze({ ...parsed.cookies }) as SessionCookieNames,
+    allowedOrigins: new Set(parsed.csrf.allowedOrigins) as ReadonlySet<string>,
+    accept: Object.freeze([...parsed.accept]) as readonly AcceptedTokenKind[],
+  });
 }
+
+export type ResolvedTokenSourceOptions = ReturnType<typeof resolvedTokenSources>;
 
 /** Defaults filled in; throws zod's error on invalid options (the core turns it into `AuthConfigError`). */
 export function resolveTokenSourceOptions(options: TokenSourceOptions = {}): ResolvedTokenSourceOptions {
-  const parsed = tokenSourceOptionsSchema.parse(options);
-  const cookies = { jwt: parsed.cookies?.jwt ?? STYTCH_SESSION_COOKIES.jwt, opaque: parsed.cookies?.opaque ?? STYTCH_SESSION_COOKIES.opaque };
-  return Object.freeze({
-    tokenFrom: Object.freeze([...(parsed.tokenFrom ?? ['header'])]),
-    cookies: Object.freeze(cookies),
-    allowedOrigins: new Set(parsed.csrf?.allowedOrigins ?? []),
-    accept: Object.freeze([...(parsed.accept ?? ['session'])]),
-  });
+  return resolvedTokenSources(tokenSourceOptionsSchema.parse(options));
 }
 
 /**

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AuthConfigError, createAuthFromEnv } from 'ayz-auth';
+import { configError } from '../support/errors.js';
 import { optionsFromEnv } from '../../src/config/options-from-env.js';
 import { captureLogs } from '../support/log-capture.js';
 
 const PROJECT = 'project-test-11111111-2222-3333-4444-555555555555';
 const BASE = { STYTCH_PROJECT_ID: PROJECT };
-
-function configError(fn: () => unknown): AuthConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthConfigError);
-    return error as AuthConfigError;
-  }
-  throw new Error('expected AuthConfigError');
-}
 
 describe('a service migrating from the Python library keeps its environment', () => {
   it('reads STYTCH_MONGODB_URI / STYTCH_MONGODB_DB as aliases, with one WARN each naming the new variable', async () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AuthConfigError, createAuth, createAuthFromEnv } from 'ayz-auth';
+import { createAuth, createAuthFromEnv } from 'ayz-auth';
+import { configError } from '../support/errors.js';
 
 const LIVE = 'project-live-11111111-2222-3333-4444-555555555555';
 const TEST = 'project-test-11111111-2222-3333-4444-555555555555';
-
-function configError(fn: () => unknown): AuthConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthConfigError);
-    return error as AuthConfigError;
-  }
-  throw new Error('expected AuthConfigError');
-}
 
 describe('Stytch URLs must be https unless the host is loopback', () => {
   it('refuses plain http for STYTCH_BASE_URL with a live or a test project, naming the variable', () => {

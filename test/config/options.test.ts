@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AuthConfigError, createAuth, createAuthFromEnv } from 'ayz-auth';
+import { createAuth, createAuthFromEnv } from 'ayz-auth';
+import { configError } from '../support/errors.js';
 import { databaseNameFromUri, resolveOptions } from '../../src/config/resolve-options.js';
 import { optionsFromEnv } from '../../src/config/options-from-env.js';
 
 const PROJECT = 'project-test-11111111-2222-3333-4444-555555555555';
-
-function configError(fn: () => unknown): AuthConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthConfigError);
-    return error as AuthConfigError;
-  }
-  throw new Error('expected AuthConfigError');
-}
 
 describe('createAuth options', () => {
   it('reports every invalid option at once, by name', () => {

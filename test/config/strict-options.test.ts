@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { AuthConfigError, createAuth, type AuthOptions } from 'ayz-auth';
+import { createAuth, type AuthOptions } from 'ayz-auth';
+import { configError } from '../support/errors.js';
 
 const PROJECT = 'project-test-11111111-2222-3333-4444-555555555555';
-
-function configError(fn: () => unknown): AuthConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthConfigError);
-    return error as AuthConfigError;
-  }
-  throw new Error('expected AuthConfigError');
-}
 
 /** Options as a JavaScript caller (or a spread of untyped config) would pass them. */
 const untyped = (options: Record<string, unknown>): AuthOptions => options as unknown as AuthOptions;

@@ -81,14 +81,6 @@ afterEach(async () => {
   for (const r of open.splice(0)) await r.close();
 });
 
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function expectOk(res: HttpResponse): void {
   expect(res.status, JSON.stringify(res.json)).toBe(200);
   expect(res.json).toMatchObject({ memberId: MEMBER, stytchOrgId: ORG });
@@ -114,7 +106,7 @@ describe.each(MODES)('JWKS endpoint %s', (mode) => {
     // past maxAge, inside the stale window: served from the last good keys, refreshed behind
     vi.setSystemTime(t0 + JWKS.maxAgeMs + 500);
     expectOk(await r.get());
-    await until('the background refresh to fail', () => r.logs.find('JWKS refresh failed; serving the last good keys', 'warn').length > 0);
+    await r.logs.waitFor('JWKS refresh failed; serving the last good keys', 'warn'); // the background refresh failed
     expect(r.fetches()).toBe(2);
     vi.setSystemTime(t0 + JWKS.maxAgeMs + JWKS.staleIfErrorMs - 100);
     expectOk(await r.get());
@@ -231,7 +223,7 @@ describe('failed fetches back off (no fetch storm while the endpoint fails)', ()
     r.issuer.setJwksMode('error500');
     vi.setSystemTime(t0 + COOLDOWN.cooldownMs + 1);
     expectOk(await r.get());
-    await until('the background refresh to fail', () => r.logs.find('JWKS refresh failed; serving the last good keys', 'warn').length > 0);
+    await r.logs.waitFor('JWKS refresh failed; serving the last good keys', 'warn'); // the background refresh failed
     for (let i = 0; i < 50; i++) expectOk(await r.get());
     expect(r.fetches()).toBe(2);
   });

@@ -40,16 +40,6 @@ async function lastLoginOf(userId: ObjectId): Promise<unknown> {
   return user?.['last_login_at'];
 }
 
-/** Polls the captured logs (an external condition) until `fragment` shows; false at the deadline. */
-async function logShows(logs: CapturedLog, fragment: string, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (logs.find(fragment).length === 0) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
-
 async function service(uri: string, logs: CapturedLog): Promise<{ auth: Auth; url: string }> {
   const auth = createAuth({
     stytch: { projectId: issuer.projectId, baseUrl: issuer.baseUrl },
@@ -93,7 +83,7 @@ describe('close() and background writes', () => {
       order.push('closed');
     });
     // Either close() (wrongly) finishes while the write is held, or it says it waits.
-    const first = await Promise.race([closing.then(() => 'closed'), logShows(logs, 'close: waiting for database work in flight').then(() => 'waiting')]);
+    const first = await Promise.race([closing.then(() => 'closed'), logs.waitFor('close: waiting for database work in flight', undefined, { timeoutMs: 5_000 }).then(() => 'waiting', () => 'no such line')]);
     expect(first).toBe('waiting');
     expect(order).toEqual([]);
 

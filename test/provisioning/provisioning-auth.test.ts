@@ -43,20 +43,43 @@ function newAuth(options: Partial<AuthOptions> = {}): Auth {
 const count = (collection: string, filter: object = {}) => t.db.collection(collection).countDocuments(filter);
 const token = (over: { memberId?: string; orgId?: string } = {}) => issuer.sessionJwt({ memberId: M, orgId: O, ...over });
 
+/** The Db, with `listIndexes` (the provisioning index check) held until `release()`. */
+function holdListIndexes(db: Db): { db: Db; held: Promise<void>; release(): void } {
+  let release!: () => void;
+  let onHeld!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (onHeld = resolve));
+  const bound = <T extends object>(target: T, prop: PropertyKey): unknown => {
+    const value: unknown = Reflect.get(target, prop, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const gated = new Proxy(db, {
+    get(target, prop) {
+      if (prop !== 'collection') return bound(target, prop);
+      return (name: string) =>
+        new Proxy(target.collection(name), {
+          get(collection, p) {
+            if (p !== 'listIndexes') return bound(collection, p);
+            return () => ({
+              toArray: async () => {
+                onHeld();
+                await released;
+                return collection.listIndexes().toArray();
+              },
+            });
+          },
+        });
+    },
+  });
+  return { db: gated, held, release };
+}
+
 /** Waits (polling the clock, bounded) until `Date.now()` is past `stamp`. */
 async function clockPast(stamp: Date): Promise<void> {
   const end = Date.now() + 1000;
   while (Date.now() <= stamp.getTime()) {
     if (Date.now() > end) throw new Error('the clock did not move');
     await new Promise((r) => setImmediate(r));
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -160,7 +183,21 @@ describe('provisioning through createAuth', () => {
     const auth = newAuth({ provisioning: { enabled: true } });
     await auth.authenticate(token());
     await auth.authenticate(token({ memberId: 'member-test-second' }));
-    await eventually(async () => logs.find('ayz_member_org_unique', 'error').length > 0);
+    await auth.idle(); // the index check is background work the Auth tracks
+    expect(logs.find('ayz_member_org_unique', 'error')).toHaveLength(1);
+  });
+
+  it('idle() waits for the index check, which is background work of the Auth', async () => {
+    await seedOrganization(t.db, { stytchOrgId: O });
+    const gate = holdListIndexes(t.db);
+    const auth = newAuth({ mongo: { db: gate.db }, provisioning: { enabled: true } });
+    await auth.authenticate(token());
+    await gate.held; // the check is running, and held
+    // One turn of the event loop: idle() with nothing tracked resolves within it.
+    const first = await Promise.race([auth.idle().then(() => 'idle'), new Promise((r) => setImmediate(() => r('waiting')))]);
+    expect(first).toBe('waiting');
+    gate.release();
+    await auth.idle();
     expect(logs.find('ayz_member_org_unique', 'error')).toHaveLength(1);
   });
 

@@ -20,6 +20,12 @@ export interface CapturedLog {
    * the whole string when shorter) appears anywhere in the captured output.
    */
   expectNoSecrets(...secrets: string[]): void;
+  /**
+   * Resolves when `count` records matching `find(fragment, level)` have been written (at once if
+   * they already were): woken by each write, not by a timer. Rejects after `timeoutMs`, naming
+   * what was awaited, so a line that never comes fails the test instead of hanging it.
+   */
+  waitFor(fragment: string, level?: 'debug' | 'info' | 'warn' | 'error', options?: { count?: number; timeoutMs?: number }): Promise<void>;
   clear(): void;
 }
 
@@ -28,9 +34,11 @@ const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 /** A real pino logger writing JSON lines into memory, at debug so nothing escapes review. */
 export function captureLogs(): CapturedLog {
   let chunks: string[] = [];
+  const onWrite = new Set<() => void>();
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
       chunks.push(chunk.toString('utf8'));
+      for (const wake of [...onWrite]) wake();
       done();
     },
   });
@@ -41,13 +49,29 @@ export function captureLogs(): CapturedLog {
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as LogRecord);
+  const find: CapturedLog['find'] = (fragment, level) =>
+    records().filter((r) => r.msg.includes(fragment) && (level === undefined || r.level === LEVELS[level]));
   return {
     logger,
     records,
     text,
-    find: (fragment, level) =>
-      records().filter((r) => r.msg.includes(fragment) && (level === undefined || r.level === LEVELS[level])),
+    find,
     expectNoSecrets: (...secrets) => expectNoSecretIn('the logs', text(), secrets),
+    waitFor: (fragment, level, { count = 1, timeoutMs = 10_000 } = {}) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (find(fragment, level).length < count) return;
+          clearTimeout(timer);
+          onWrite.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          onWrite.delete(check);
+          reject(new Error(`no ${count} log line(s) containing '${fragment}'${level ? ` at ${level}` : ''} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        onWrite.add(check);
+        check();
+      }),
     clear: () => {
       chunks = [];
     },

@@ -148,11 +148,8 @@ describe('holding authenticate calls, and their concurrency', () => {
     issuer.releaseAuthenticate();
     expect((await failed).status).toBe(503);
     // The abandoned call's socket closed: the server no longer counts it in flight.
-    const deadline = Date.now() + 5_000;
-    while (issuer.authenticateConcurrency.inFlight !== 0) {
-      if (Date.now() > deadline) throw new Error(`still ${issuer.authenticateConcurrency.inFlight} in flight`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await issuer.whenAuthenticateSettled();
+    expect(issuer.authenticateConcurrency.inFlight).toBe(0);
     expect(issuer.authenticateConcurrency.maxInFlight).toBe(2);
   });
 });

@@ -66,12 +66,8 @@ describe('RateBoundedLog', () => {
     expect(logs.find('Things rejected', 'info')).toHaveLength(1);
     for (let i = 0; i < 50; i += 1) log.record(i % 2 === 0 ? 'a' : 'b', i < 10 ? 'remembered' : undefined);
     expect(logs.find('Things rejected', 'info')).toHaveLength(1);
-    // Polled (the summary is due when the interval ends), with a deadline.
-    const deadline = Date.now() + 5_000;
-    while (logs.find('Things rejected', 'info').length < 2) {
-      if (Date.now() > deadline) throw new Error('no summary line');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // The summary is due when the interval ends: awaited as it is written.
+    await logs.waitFor('Things rejected', 'info', { count: 2, timeoutMs: 5_000 });
     const [first, summary] = logs.find('Things rejected', 'info');
     expect(first).toMatchObject({ count: 1, byCode: { a: 1 }, windowSec: 0.2 });
     expect(summary).toMatchObject({ count: 50, byCode: { a: 25, b: 25 }, remembered: 10, windowSec: 0.2 });
