@@ -61,6 +61,7 @@ export interface ResolvedOptions {
     readonly onUnavailable: ContextUnavailableMode;
     readonly requireTeamMembership: boolean;
     readonly team: ResolvedTeamSelection;
+    readonly watch: boolean;
   };
   /** Null when provisioning is off (the default). */
   readonly provisioning: ResolvedProvisioningOptions | null;
@@ -167,6 +168,7 @@ const schema = z
         writeBackTeam: z.boolean().optional(),
         onUnavailable: z.enum(['fail', 'degrade']).optional(),
         requireTeamMembership: z.boolean().optional(),
+        watch: z.boolean().optional(),
         team: z
           .strictObject({
             from: z.enum(['stored', 'header', 'header-or-stored']).optional(),
@@ -276,6 +278,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
       writeBackTeam: o.context?.writeBackTeam ?? true,
       onUnavailable: o.context?.onUnavailable ?? 'fail',
       requireTeamMembership: o.context?.requireTeamMembership ?? false,
+      watch: o.context?.watch ?? false,
       team: { from: o.context?.team?.from ?? 'stored', header: (o.context?.team?.header ?? DEFAULT_TEAM_HEADER).toLowerCase() },
     },
     provisioning: resolveProvisioningOptions(o.provisioning as ProvisioningOptions | undefined),
