@@ -159,7 +159,11 @@ export class ContextWatch extends EventEmitter<ContextWatchEvents> {
   }
 
   start(): void {
-    this.running ??= this.loop();
+    // loop() handles its errors; a bug there must not become an unhandled rejection.
+    this.running ??= this.loop().catch((error: unknown) => {
+      this.logger.error({ err: describe(error) }, 'context.watch stopped; the team is read fresh on every request');
+      this.setOpen(false, 'stopped');
+    });
   }
 
   async close(): Promise<void> {

@@ -197,6 +197,20 @@ describe('context.watch on the run server', () => {
     expect(w.builder.cached(s.who)).toBeUndefined();
   });
 
+  it('a team named by the request (context.team) is evicted with its membership', async (ctx) => {
+    needsMongo(ctx, 'changeStreams');
+    const w = await watched(uri());
+    const s = await seedTwoTeams(w.db);
+    const header = { kind: 'header', teamHex: s.teamA.toHexString() } as const;
+    expect((await w.builder.build(s.who, header)).currentTeamId).toBe(s.teamA.toHexString());
+    expect(w.builder.cached(s.who, header)).toBeDefined();
+    const evicted = w.applied(COLLECTIONS.teamMemberships);
+    await w.db.collection(COLLECTIONS.teamMemberships).updateOne({ _id: s.teamMembershipId }, { $set: { status: 'inactive' } });
+    await evicted;
+    expect(w.builder.cached(s.who, header)).toBeUndefined();
+    await expect(w.builder.build(s.who, header)).rejects.toMatchObject({ code: 'team_forbidden' });
+  });
+
   it('a user profile edit is filtered out on the server: nothing is evicted', async (ctx) => {
     needsMongo(ctx, 'changeStreams');
     const w = await watched(uri());
