@@ -10,6 +10,7 @@ import { mergeOverrides, optionsFromEnv, withVariableNames } from './config/opti
 import { resolveOptions } from './config/resolve-options.js';
 import { startupSummary } from './config/startup-summary.js';
 import { ContextBuilder } from './context/context-builder.js';
+import { ContextWatch } from './context/context-watch.js';
 import { markBuiltWithoutDirectory, type DirectoryWiring } from './context/directory-wiring.js';
 import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connection.js';
 import { PendingWork } from './context/pending-work.js';
@@ -108,6 +109,9 @@ export function createAuth(options: AuthOptions): Auth {
   }
   const work = new PendingWork();
   const builder = dbs ? new ContextBuilder(dbs, resolved.context, logger, resolved.provisioning, work) : null;
+  // context.watch: one change stream per Auth keeps the cached context true (closed by close()).
+  const watch = dbs && builder && resolved.context.watch ? new ContextWatch(dbs, builder, logger) : null;
+  watch?.start();
   // Per-request team selection (context.team); in the default `stored` mode no header is read.
   const selectTeam = teamSelector(resolved.context.team);
   const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
@@ -251,6 +255,7 @@ export function createAuth(options: AuthOptions): Auth {
         if (!(await work.drain(CLOSE_DRAIN_MS))) {
           logger.warn({ pending: work.size, waitedMs: CLOSE_DRAIN_MS }, logText('closeWorkInFlight'));
         }
+        await watch?.close();
         await dbs?.close();
       })();
       return closing;

@@ -217,6 +217,7 @@ export const authOptionsSchema = z
         writeBackTeam: z.boolean().default(true),
         onUnavailable: z.enum(['fail', 'degrade']).default('fail'),
         requireTeamMembership: z.boolean().default(false),
+        watch: z.boolean().default(false),
         team: z
           .strictObject({
             from: z.enum(['stored', 'header', 'header-or-stored']).default('stored'),

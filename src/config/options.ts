@@ -119,6 +119,12 @@ export interface ContextOptions {
   requireTeamMembership?: boolean;
   /** Per-request team selection (stateless team context). Default: the stored team. Needs `mongo`. */
   team?: TeamSelectionOptions;
+  /**
+   * Keep the cached context true with one MongoDB change stream per `Auth` (needs a replica
+   * set): every change evicts what it affects, and the team is cached like the directory while
+   * the stream is open. Default false.
+   */
+  watch?: boolean;
 }
 
 export interface AuthOptions {

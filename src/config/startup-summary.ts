@@ -43,6 +43,7 @@ export function startupSummary(resolved: ResolvedOptions): StartupSummary {
     directoryTtlSec: context.directoryTtlSec,
     directoryMax: context.directoryMax,
     teamCacheTtlSec: context.cacheTeam ? context.teamTtlSec : null,
+    contextWatch: context.watch,
     onUnavailable: context.onUnavailable,
     maxTokenAgeSec: jwt.maxTokenAgeSec,
     provisioning: resolved.provisioning !== null,
@@ -52,6 +53,7 @@ export function startupSummary(resolved: ResolvedOptions): StartupSummary {
     `MongoDB ${mongoField}, opaque tokens ${opaque}, ` +
     `token cache ${fields.tokenCacheMax}, remote cache ${fields.remoteCacheTtlSec}s, ` +
     `directory cache ${fields.directoryMax} × ${fields.directoryTtlSec}s, ` +
-    `team cache ${fields.teamCacheTtlSec === null ? 'off' : `${fields.teamCacheTtlSec}s`}`;
+    `team cache ${fields.teamCacheTtlSec === null ? 'off' : `${fields.teamCacheTtlSec}s`}` +
+    (fields.contextWatch ? ', change streams on (context.watch)' : '');
   return { fields, message };
 }

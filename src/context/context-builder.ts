@@ -12,6 +12,7 @@ import { NO_TEAM, validateCurrentTeam, type TeamChoice } from './team-resolution
 import { logText } from '../log-messages.js';
 import { TEAM_FORBIDDEN, validateRequestedTeam, type RequestedTeamVerdict } from './requested-team.js';
 import { STORED_TEAM, type TeamSelection } from './team-selection.js';
+import type { Eviction, WatchTarget } from './context-watch.js';
 
 type ContextSettings = ResolvedOptions['context'];
 
@@ -55,13 +56,15 @@ function withTeam(entry: DirectoryEntry, base: DirectoryContext, team: TeamChoic
  * The MongoDB half of the context: organization and user (round trip 1, cached for a short
  * TTL), then the validated team (round trip 2, fresh on every request unless `cacheTeam`).
  */
-export class ContextBuilder {
+export class ContextBuilder implements WatchTarget {
   private readonly directory: SharedLoadCache<DirectoryEntry>;
   private readonly teams: SharedLoadCache<TeamChoice>;
   /** Teams named by requests (`context.team`), keyed by (org, member, team), for the directory's TTL. */
   private readonly requestedTeams: SharedLoadCache<RequestedTeamVerdict>;
   /** Opt-in provisioning; null (the default) keeps the builder read-only apart from the team write-back. */
   readonly provisioner: Provisioner | null;
+  /** context.watch: true while the change stream is open, and the team is cached like the directory. */
+  private watched = false;
 
   /**
    * `dbs` hands out the database per operation (a client that failed its first connect is
@@ -76,7 +79,9 @@ export class ContextBuilder {
   ) {
     this.provisioner = provisioning ? new Provisioner(dbs, provisioning, logger, settings.directoryMax, work) : null;
     this.directory = new SharedLoadCache(settings.directoryMax, settings.directoryTtlSec);
-    this.teams = new SharedLoadCache(settings.directoryMax, settings.cacheTeam ? settings.teamTtlSec : 0);
+    // With context.watch the team cache keeps entries (for the directory's TTL) but is used only while the stream is open.
+    const teamTtlSec = settings.watch ? settings.directoryTtlSec : settings.cacheTeam ? settings.teamTtlSec : 0;
+    this.teams = new SharedLoadCache(settings.directoryMax, teamTtlSec);
     this.requestedTeams = new SharedLoadCache(settings.directoryMax, settings.directoryTtlSec);
   }
 
@@ -100,7 +105,7 @@ export class ContextBuilder {
     if (selection.kind === 'none') return base;
     // --- end of per-request team selection
     if (!entry.organization || !entry.user) return base;
-    const team = this.teams.peek(key);
+    const team = this.teamCached() ? this.teams.peek(key) : undefined;
     if (team === undefined) return undefined;
     return withTeam(entry, base, team);
   }
@@ -143,6 +148,7 @@ export class ContextBuilder {
           requireTeamMembership: this.settings.requireTeamMembership,
           logger: this.logger,
         }),
+        this.settings.watch && !this.watched ? { fresh: !this.settings.cacheTeam, ttlSec: this.settings.teamTtlSec } : {},
       );
     } catch (error) {
       return this.unavailable(error, identity, base);
@@ -194,6 +200,47 @@ export class ContextBuilder {
     this.directory.deleteWhere(match);
     this.teams.deleteWhere(match);
     this.requestedTeams.deleteWhere(match);
+  }
+
+  /** Whether a cached team may answer: `cacheTeam`, or context.watch with its stream open. */
+  private teamCached(): boolean {
+    return this.settings.watch ? this.watched || this.settings.cacheTeam : this.settings.cacheTeam;
+  }
+
+  /** context.watch: the stream opened or went down; either way the team entries cached so far are dropped. */
+  guard(open: boolean): void {
+    this.watched = open;
+    this.teams.deleteWhere(() => true);
+  }
+
+  /**
+   * context.watch: evicts what a change may have made stale. An entry whose directory half is
+   * not cached (expired, or a load in flight) cannot be ruled out, so it is evicted too.
+   */
+  evict(eviction: Eviction): void {
+    const all = () => true;
+    if (eviction.kind === 'all') {
+      for (const cache of [this.directory, this.teams, this.requestedTeams]) cache.deleteWhere(all);
+      return;
+    }
+    if (eviction.kind === 'teams') {
+      this.teams.deleteWhere(all);
+      this.requestedTeams.deleteWhere(all);
+      return;
+    }
+    const affected = (key: string): boolean => {
+      const [org, member] = key.split(SEP);
+      const entry = this.directory.peek(keyOf(org ?? '', member ?? ''));
+      if (entry === undefined) return true;
+      if (eviction.kind === 'organization') {
+        return entry.organization === null || entry.organization.hex === eviction.orgHex || org === eviction.stytchOrgId;
+      }
+      return entry.user === null || entry.user.hex === eviction.userHex || member === eviction.memberId;
+    };
+    // Team entries are matched through their directory entry: the directory goes last.
+    this.teams.deleteWhere(affected);
+    this.requestedTeams.deleteWhere(affected);
+    if (!(eviction.kind === 'user' && eviction.teamsOnly)) this.directory.deleteWhere(affected);
   }
 
   /**

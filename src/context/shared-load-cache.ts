@@ -40,8 +40,16 @@ export class SharedLoadCache<V extends object> {
     });
   }
 
-  async get(key: string, load: Load<V>): Promise<V> {
-    const value = await this.lru.fetch(key, { context: load, forceRefresh: !this.keeps });
+  /**
+   * `fresh` forces a load (and what it loads is kept only for `ttlSec`, by default the cache's):
+   * a cache that keeps can be told per call to behave like one that does not.
+   */
+  async get(key: string, load: Load<V>, per: { fresh?: boolean; ttlSec?: number } = {}): Promise<V> {
+    const value = await this.lru.fetch(key, {
+      context: load,
+      forceRefresh: per.fresh ?? !this.keeps,
+      ...(per.ttlSec !== undefined && per.ttlSec > 0 ? { ttl: per.ttlSec * 1000 } : {}),
+    });
     // fetch() answers undefined only when the load does, and a load always answers a V.
     return value as V;
   }

@@ -76,6 +76,7 @@ describe('every default comes from the schema', () => {
       writeBackTeam: true,
       onUnavailable: 'fail',
       requireTeamMembership: false,
+      watch: false,
       team: { from: 'stored', header: 'x-team-id' },
     });
     expect(r.provisioning).toBeNull();
