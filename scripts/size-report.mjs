@@ -29,10 +29,14 @@ const BUDGET = Object.freeze({
    * selection, currentAuth(), cookies + CSRF and M2M tokens, with their README sections and
    * type declarations (each entry ships .d.ts and .d.cts). For review: most of the tarball is
    * declarations and the README; the run-time code a service loads is the .mjs or the .cjs half.
+   * Then 270 kB with `context.watch` and the redesign's doc comments (≈ 245 kB measured).
    */
-  packedBytes: 250_000,
-  /** node_modules/ayz-auth once installed. Raised from 500 kB in 0.2.0 (565.5 kB), then 660 kB (878.7 kB measured). */
-  unpackedBytes: 900_000,
+  packedBytes: 270_000,
+  /**
+   * node_modules/ayz-auth once installed. Raised from 500 kB in 0.2.0 (565.5 kB), then 660 kB
+   * (878.7 kB), then 1 MB with `context.watch` and the doc comments (907.3 kB measured).
+   */
+  unpackedBytes: 1_000_000,
   /** Packages a production install brings besides ayz-auth (no framework: those are the service's). */
   dependencies: 32,
 });
