@@ -7,7 +7,7 @@
  * Each entry: its level, the text (a function of the line's variable parts) and `example`, the
  * variable parts the README shows (placeholders such as `M`, `O`, `…`).
  */
-type Level = 'info' | 'warn' | 'error';
+type Level = 'debug' | 'info' | 'warn' | 'error';
 
 interface LogMessage<A extends readonly string[]> {
   readonly level: Level;
@@ -18,6 +18,30 @@ interface LogMessage<A extends readonly string[]> {
 const line = <A extends readonly string[]>(level: Level, text: (...parts: A) => string, example: A): LogMessage<A> => ({ level, text, example });
 
 export const LOG_MESSAGES = {
+  // Start-up and environment
+  started: line('info', (summary: string) => `ayz-auth started: ${summary}`, ['…']),
+  envPythonName: line(
+    'warn',
+    (legacy: string, current: string) => `${legacy} is the Python ayz-auth name: it is read as ${current}; rename it to ${current}`,
+    ['STYTCH_MONGODB_URI', 'MONGODB_URI'],
+  ),
+  envBothNames: line(
+    'warn',
+    (legacy: string, current: string) =>
+      `${legacy} and ${current} are both set: ${current} wins and ${legacy} (the Python ayz-auth name) is ignored; remove it`,
+    ['STYTCH_MONGODB_URI', 'MONGODB_URI'],
+  ),
+  // `variables` is the comma-separated list; one variable reads "is … remove it".
+  envRedisUnused: line(
+    'warn',
+    (variables: string) => {
+      const one = !variables.includes(', ');
+      return `${variables} ${one ? 'is' : 'are'} not used: this library has no Redis cache (verified tokens and the directory are cached in the process memory, see tokenCache and context options); remove ${one ? 'it' : 'them'}`;
+    },
+    ['STYTCH_REDIS_URL, …'],
+  ),
+  // Token refusals
+  tokenRejected: line('debug', () => 'Token rejected', []),
   // JWKS
   jwksRefreshFailed: line('warn', () => 'JWKS refresh failed; serving the last good keys', []),
   jwksFetchFailed: line('error', () => 'JWKS fetch failed and no keys are cached', []),
@@ -86,6 +110,73 @@ export const LOG_MESSAGES = {
   ),
   contextUnavailable: line('error', (reason: string) => `Failed to load context from MongoDB: ${reason}`, ['…']),
   contextDegraded: line('warn', (reason: string) => `Failed to load context from MongoDB: ${reason}. Continuing without directory data.`, ['…']),
+  requestedTeamRefused: line('warn', (team: string, why: string) => `Requested team ${team} is ${why}; 403 team_forbidden`, ['T', 'not found']),
+  requestedTeamUnchecked: line(
+    'warn',
+    (team: string) => `Requested team ${team} cannot be checked: no organization or user in the directory; 403 team_forbidden`,
+    ['T'],
+  ),
+  invalidTeamName: line('warn', (team: string) => `Invalid name on team ${team}; ignored`, ['T']),
+  userNotFound: line('warn', (user: string) => `User ${user} not found in MongoDB`, ['U']),
+  malformedOrganizationId: line('warn', (org: string) => `Malformed _id on organization ${org}; treated as not found`, ['O']),
+  // context.watch
+  watchUnsupported: line(
+    'warn',
+    () => 'context.watch: this MongoDB server has no change streams (a standalone, not a replica set); the team is read fresh on every request',
+    [],
+  ),
+  watchStreamError: line('warn', () => 'context.watch: change stream error; fresh reads until it reopens', []),
+  watchResumeLost: line('warn', () => 'context.watch: the resume point is lost (change history rolled over); caches cleared, stream reopened', []),
+  watchStopped: line('error', () => 'context.watch stopped; the team is read fresh on every request', []),
+  // RBAC (`what`: `RBAC policy`, or `RBAC organization policy` for an organization's custom roles)
+  rbacRefreshFailed: line('warn', (what: string) => `${what} refresh failed; serving the last policy`, ['RBAC policy']),
+  rbacFetchFailed: line(
+    'error',
+    (what: string) => `${what} fetch failed and no usable policy is cached; permission checks answer 503`,
+    ['RBAC policy'],
+  ),
+  rbacRefused: line(
+    'error',
+    (what: string, reason: string) =>
+      `${what} fetch failed: Stytch refused the request (${reason}); check STYTCH_PROJECT_ID, STYTCH_SECRET and that RBAC is enabled for the project`,
+    ['RBAC policy', 'HTTP 401'],
+  ),
+  rbacRecovered: line('info', (what: string) => `${what} endpoint recovered`, ['RBAC policy']),
+  rbacUndeclaredResource: line('warn', () => 'Permission check names a resource the RBAC policy does not declare; it is never granted', []),
+  // Provisioning
+  provisionedOrganization: line('info', (orgId: string, org: string) => `Provisioned organization ${orgId} for stytch_org_id=${org}`, ['I', 'O']),
+  provisionedMembership: line(
+    'info',
+    (membershipId: string, member: string, org: string, user: string) =>
+      `Provisioned org membership ${membershipId} for stytch_member_id=${member} in org ${org} (user ${user})`,
+    ['I', 'M', 'O', 'U'],
+  ),
+  provisionedUser: line('info', (user: string, member: string) => `Provisioned user ${user} for stytch_member_id=${member}`, ['U', 'M']),
+  provisioningMalformedOrgId: line('warn', (org: string) => `Provisioning skipped: malformed _id on organization ${org}`, ['O']),
+  provisioningMembershipInactive: line(
+    'warn',
+    (member: string, org: string) => `Provisioning skipped: the membership of stytch_member_id=${member} in org ${org} is not active`,
+    ['M', 'O'],
+  ),
+  provisioningMalformedUserId: line(
+    'warn',
+    (member: string, org: string) => `Provisioning skipped: malformed user_id on the membership of ${member} in org ${org}`,
+    ['M', 'O'],
+  ),
+  provisioningMembershipWithoutUser: line(
+    'warn',
+    (member: string, org: string, user: string) =>
+      `Provisioning skipped: the membership of stytch_member_id=${member} in org ${org} names user ${user}, which does not exist`,
+    ['M', 'O', 'U'],
+  ),
+  provisioningLastLoginFailed: line('warn', (user: string) => `Failed to update last_login_at for user ${user}`, ['U']),
+  provisioningIndexMissing: line(
+    'error',
+    (index: string, collection: string) =>
+      `Provisioning needs the unique index ${index} on ${collection}; without it concurrent first requests can create duplicates. Run createProvisioningIndexes(db).`,
+    ['ayz_member_org_unique', 'user_organization_memberships'],
+  ),
+  provisioningIndexCheckFailed: line('warn', () => 'Could not check the provisioning indexes', []),
 } as const;
 
 /** The text of one line: `logText('noTeams', m, o)`. */

@@ -2,6 +2,7 @@ import { AuthConfigError } from '../errors.js';
 import { configIssues } from './config-issues.js';
 import type { AuthOptions } from './options.js';
 import { authOptionsSchema } from './options-schema.js';
+import { logText } from '../log-messages.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -61,9 +62,7 @@ export function optionsFromEnv(env: Env, overrides: Partial<AuthOptions> = {}): 
     if (legacy !== undefined) {
       warnings.push({
         message:
-          current !== undefined
-            ? `${alias.legacy} and ${alias.current} are both set: ${alias.current} wins and ${alias.legacy} (the Python ayz-auth name) is ignored; remove it`
-            : `${alias.legacy} is the Python ayz-auth name: it is read as ${alias.current}; rename it to ${alias.current}`,
+          current !== undefined ? logText('envBothNames', alias.legacy, alias.current) : logText('envPythonName', alias.legacy, alias.current),
         fields: { variable: alias.legacy, replacement: alias.current },
       });
     }
@@ -102,7 +101,7 @@ export function optionsFromEnv(env: Env, overrides: Partial<AuthOptions> = {}): 
     .sort();
   if (redis.length > 0) {
     warnings.push({
-      message: `${redis.join(', ')} ${redis.length === 1 ? 'is' : 'are'} not used: this library has no Redis cache (verified tokens and the directory are cached in the process memory, see tokenCache and context options); remove ${redis.length === 1 ? 'it' : 'them'}`,
+      message: logText('envRedisUnused', redis.join(', ')),
       fields: { variables: redis },
     });
   }

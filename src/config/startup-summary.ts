@@ -1,5 +1,6 @@
 import { mongoHosts } from './mongo-uri.js';
 import type { ResolvedOptions } from './resolve-options.js';
+import { logText } from '../log-messages.js';
 
 export interface StartupSummary {
   /** Structured fields of the INFO line: no secret, no credentials, no token. */
@@ -48,12 +49,14 @@ export function startupSummary(resolved: ResolvedOptions): StartupSummary {
     maxTokenAgeSec: jwt.maxTokenAgeSec,
     provisioning: resolved.provisioning !== null,
   };
-  const message =
-    `ayz-auth started: project ${fields.projectId} (${fields.environment}), ` +
-    `MongoDB ${mongoField}, opaque tokens ${opaque}, ` +
-    `token cache ${fields.tokenCacheMax}, remote cache ${fields.remoteCacheTtlSec}s, ` +
-    `directory cache ${fields.directoryMax} × ${fields.directoryTtlSec}s, ` +
-    `team cache ${fields.teamCacheTtlSec === null ? 'off' : `${fields.teamCacheTtlSec}s`}` +
-    (fields.contextWatch ? ', change streams on (context.watch)' : '');
+  const message = logText(
+    'started',
+    `project ${fields.projectId} (${fields.environment}), ` +
+      `MongoDB ${mongoField}, opaque tokens ${opaque}, ` +
+      `token cache ${fields.tokenCacheMax}, remote cache ${fields.remoteCacheTtlSec}s, ` +
+      `directory cache ${fields.directoryMax} × ${fields.directoryTtlSec}s, ` +
+      `team cache ${fields.teamCacheTtlSec === null ? 'off' : `${fields.teamCacheTtlSec}s`}` +
+      (fields.contextWatch ? ', change streams on (context.watch)' : ''),
+  );
   return { fields, message };
 }

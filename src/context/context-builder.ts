@@ -166,7 +166,7 @@ export class ContextBuilder implements WatchTarget {
     if (!organization || !user) {
       this.logger.warn(
         { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, teamId: teamHex },
-        `Requested team ${teamHex} cannot be checked: no organization or user in the directory; 403 team_forbidden`,
+        logText('requestedTeamUnchecked', teamHex),
       );
       throw new AuthError('team_forbidden');
     }

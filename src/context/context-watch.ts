@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { COLLECTIONS } from '../data-model/collections.js';
 import { idHex } from './object-ids.js';
 import type { DbSource } from './mongo-connection.js';
+import { logText } from '../log-messages.js';
 
 /**
  * What one change means for the context caches. Cache keys are (stytch org id, stytch member
@@ -161,7 +162,7 @@ export class ContextWatch extends EventEmitter<ContextWatchEvents> {
   start(): void {
     // loop() handles its errors; a bug there must not become an unhandled rejection.
     this.running ??= this.loop().catch((error: unknown) => {
-      this.logger.error({ err: describe(error) }, 'context.watch stopped; the team is read fresh on every request');
+      this.logger.error({ err: describe(error) }, logText('watchStopped'));
       this.setOpen(false, 'stopped');
     });
   }
@@ -236,20 +237,17 @@ export class ContextWatch extends EventEmitter<ContextWatchEvents> {
         const code = error.code;
         if (code !== undefined && NO_CHANGE_STREAMS.has(code)) {
           this.stopped = true;
-          this.logger.warn(
-            { code },
-            'context.watch: this MongoDB server has no change streams (a standalone, not a replica set); the team is read fresh on every request',
-          );
+          this.logger.warn({ code }, logText('watchUnsupported'));
           this.emit('unsupported');
           end('unsupported');
           return;
         }
         if (code !== undefined && TOKEN_LOST.has(code)) {
-          this.logger.warn({ code }, 'context.watch: the resume point is lost (change history rolled over); caches cleared, stream reopened');
+          this.logger.warn({ code }, logText('watchResumeLost'));
           this.token = undefined;
           this.target.evict({ kind: 'all' });
         } else {
-          this.logger.warn({ err: describe(error) }, 'context.watch: change stream error; fresh reads until it reopens');
+          this.logger.warn({ err: describe(error) }, logText('watchStreamError'));
         }
         end(`error: ${describe(error)}`);
       });

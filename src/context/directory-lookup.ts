@@ -64,7 +64,7 @@ export async function lookupDirectory(
   if (orgDoc && orgHex) {
     organization = Object.freeze({ id: orgDoc._id, hex: orgHex, ...organizationFields(orgDoc, stytchOrgId, logger) });
   } else if (orgDoc) {
-    logger.warn({ ...fields, orgId: String(orgDoc._id) }, `Malformed _id on organization ${stytchOrgId}; treated as not found`);
+    logger.warn({ ...fields, orgId: String(orgDoc._id) }, logText('malformedOrganizationId', stytchOrgId));
   }
 
   let user: DirectoryUser | null = null;

@@ -4,6 +4,7 @@ import type { DirectoryOrganization, DirectoryUser } from './directory-lookup.js
 import { COLLECTIONS, requestedTeamPipeline } from '../data-model/index.js';
 import { idHex } from './object-ids.js';
 import type { TeamChoice } from './team-resolution.js';
+import { logText } from '../log-messages.js';
 
 /** The requested team is not the caller's: answered 403 `team_forbidden`. Cached like a team. */
 export const TEAM_FORBIDDEN = Object.freeze({ forbidden: true as const });
@@ -34,12 +35,12 @@ export async function validateRequestedTeam(input: RequestedTeamInput): Promise<
   else if (!Array.isArray(team.membership) || team.membership.length === 0) why = 'without an active membership of the user';
   if (why !== null || !team) {
     // The id is a validated 24-hex value: safe in a log line.
-    logger.warn(fields, `Requested team ${teamHex} is ${why ?? 'not found'}; 403 team_forbidden`);
+    logger.warn(fields, logText('requestedTeamRefused', teamHex, why ?? 'not found'));
     return TEAM_FORBIDDEN;
   }
   let name: string | null = null;
   if (typeof team.name === 'string') name = team.name;
-  else if (team.name !== undefined && team.name !== null) logger.warn({ teamId: teamHex }, `Invalid name on team ${teamHex}; ignored`);
+  else if (team.name !== undefined && team.name !== null) logger.warn({ teamId: teamHex }, logText('invalidTeamName', teamHex));
   logger.debug(fields, `Requested team ${teamHex} validated for org ${input.stytchOrgId}`);
   return Object.freeze({ currentTeamId: teamHex, currentTeamName: name });
 }

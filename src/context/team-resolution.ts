@@ -27,7 +27,7 @@ export interface TeamResolutionInput {
 
 function teamName(team: Document, log: Logger, teamHex: string): string | null {
   if (typeof team.name === 'string') return team.name;
-  if (team.name !== undefined && team.name !== null) log.warn({ teamId: teamHex }, `Invalid name on team ${teamHex}; ignored`);
+  if (team.name !== undefined && team.name !== null) log.warn({ teamId: teamHex }, logText('invalidTeamName', teamHex));
   return null;
 }
 
@@ -43,7 +43,7 @@ export async function validateCurrentTeam(input: TeamResolutionInput): Promise<T
   const [doc] = await db.collection(COLLECTIONS.users).aggregate(teamPipeline(user)).toArray();
   if (!doc) {
     // The user vanished between the two round trips (or the cached directory is stale).
-    logger.warn(fields, `User ${user.hex} not found in MongoDB`);
+    logger.warn(fields, logText('userNotFound', user.hex));
     return NO_TEAM;
   }
 
@@ -60,24 +60,15 @@ export async function validateCurrentTeam(input: TeamResolutionInput): Promise<T
       if (isMember || !input.requireTeamMembership) {
         if (!isMember) {
           // Python kept such a team; a user removed from it would keep its data through requireTeam.
-          logger.warn(
-            { ...fields, teamId: currentHex },
-            logText('teamKeptWithoutMembership', m, currentHex, o),
-          );
+          logger.warn({ ...fields, teamId: currentHex }, logText('teamKeptWithoutMembership', m, currentHex, o));
         }
         logger.debug({ ...fields, teamId: currentHex }, `Team ${currentHex} validated for org ${o}`);
         return Object.freeze({ currentTeamId: currentHex, currentTeamName: teamName(team, logger, currentHex) });
       }
-      logger.warn(
-        { ...fields, teamId: currentHex },
-        logText('teamStaleWithoutMembership', m, currentHex, o),
-      );
+      logger.warn({ ...fields, teamId: currentHex }, logText('teamStaleWithoutMembership', m, currentHex, o));
     } else {
       const other = describeId(team.organization);
-      logger.warn(
-        { ...fields, teamId: currentHex, teamOrgId: other },
-        logText('staleTeam', m, currentHex, other, organization.hex),
-      );
+      logger.warn({ ...fields, teamId: currentHex, teamOrgId: other }, logText('staleTeam', m, currentHex, other, organization.hex));
     }
   }
 
@@ -129,9 +120,6 @@ async function writeBackCurrentTeam(
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    logger.error(
-      { ...fields, teamId: teamHex, err: reason },
-      logText('teamWriteBackFailed', reason),
-    );
+    logger.error({ ...fields, teamId: teamHex, err: reason }, logText('teamWriteBackFailed', reason));
   }
 }

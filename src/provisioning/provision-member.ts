@@ -21,6 +21,7 @@ import { MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import type { Identity } from '../auth-context.js';
 import { parseProvisioningOptions, type ProvisioningOptions, type ResolvedProvisioningOptions } from './provisioning-options.js';
+import { logText } from '../log-messages.js';
 
 /** Marks documents this library created (`provisioned_by`). */
 export const PROVISIONED_BY = 'ayz-auth';
@@ -96,7 +97,7 @@ async function findOrCreateOrganization(
   if (existing) {
     const hex = idHex(existing._id);
     if (hex === null) {
-      logger.warn({ stytchOrgId }, `Provisioning skipped: malformed _id on organization ${stytchOrgId}`);
+      logger.warn({ stytchOrgId }, logText('provisioningMalformedOrgId', stytchOrgId));
       return 'malformed_id';
     }
     return { id: existing._id, hex, created: false };
@@ -127,7 +128,7 @@ async function findOrCreateOrganization(
   if (!doc || hex === null) throw new Error(`organization upsert for ${stytchOrgId} returned no document`);
   const created = result.lastErrorObject?.upserted !== undefined;
   if (created) {
-    logger.info({ stytchOrgId, orgId: hex }, `Provisioned organization ${hex} for stytch_org_id=${stytchOrgId}`);
+    logger.info({ stytchOrgId, orgId: hex }, logText('provisionedOrganization', hex, stytchOrgId));
   }
   return { id: doc._id, hex, created };
 }
@@ -188,10 +189,7 @@ export async function provisionResolved(
     .toArray();
   let membership: Document | null = found.find((m) => m.status === 'active') ?? null;
   if (membership === null && found.length > 0) {
-    logger.warn(
-      { ...fields, orgId: org.hex, status: String(found[0]?.status) },
-      `Provisioning skipped: the membership of stytch_member_id=${M} in org ${O} is not active`,
-    );
+    logger.warn({ ...fields, orgId: org.hex, status: String(found[0]?.status) }, logText('provisioningMembershipInactive', M, O));
     return skipped('membership_inactive', org.hex, { created: Object.freeze({ organization: org.created, user: false, membership: false }) });
   }
 
@@ -229,13 +227,13 @@ export async function provisionResolved(
   const membershipHex = idHex(membership._id);
   const userHex = idHex(membership.user_id);
   if (userHex === null) {
-    logger.warn({ ...fields, orgId: org.hex, membershipId: membershipHex }, `Provisioning skipped: malformed user_id on the membership of ${M} in org ${O}`);
+    logger.warn({ ...fields, orgId: org.hex, membershipId: membershipHex }, logText('provisioningMalformedUserId', M, O));
     return skipped('malformed_id', org.hex, { membershipId: membershipHex });
   }
   if (membershipCreated) {
     logger.info(
       { ...fields, orgId: org.hex, userId: userHex, membershipId: membershipHex },
-      `Provisioned org membership ${membershipHex ?? ''} for stytch_member_id=${M} in org ${O} (user ${userHex})`,
+      logText('provisionedMembership', membershipHex ?? '', M, O, userHex),
     );
   }
 
@@ -252,7 +250,7 @@ export async function provisionResolved(
     );
     userCreated = result.upsertedCount === 1;
     if (userCreated) {
-      logger.info({ ...fields, orgId: org.hex, userId: userHex, membershipId: membershipHex }, `Provisioned user ${userHex} for stytch_member_id=${M}`);
+      logger.info({ ...fields, orgId: org.hex, userId: userHex, membershipId: membershipHex }, logText('provisionedUser', userHex, M));
     }
   } else {
     // A membership someone else created: its user is theirs to create, never ours to resurrect.
@@ -260,7 +258,7 @@ export async function provisionResolved(
     if (result.matchedCount === 0) {
       logger.warn(
         { ...fields, orgId: org.hex, userId: userHex, membershipId: membershipHex },
-        `Provisioning skipped: the membership of stytch_member_id=${M} in org ${O} names user ${userHex}, which does not exist`,
+        logText('provisioningMembershipWithoutUser', M, O, userHex),
       );
       return skipped('membership_without_user', org.hex, { membershipId: membershipHex });
     }

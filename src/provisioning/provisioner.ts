@@ -26,6 +26,7 @@ import { PendingWork } from '../context/pending-work.js';
 import { provisionResolved, type ProvisionResult } from './provision-member.js';
 import { hasUniqueIndex, MEMBERSHIP_UNIQUE_INDEX, ORGANIZATION_UNIQUE_INDEX } from './provisioning-indexes.js';
 import type { ResolvedProvisioningOptions } from './provisioning-options.js';
+import { logText } from '../log-messages.js';
 
 const HEX24 = /^[0-9a-fA-F]{24}$/;
 const SEP = '\u0000';
@@ -103,7 +104,7 @@ export class Provisioner {
           this.recentLogins?.delete(key);
           this.logger.warn(
             { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, userId: userHex, err: describe(error) },
-            `Failed to update last_login_at for user ${userHex}`,
+            logText('provisioningLastLoginFailed', userHex),
           );
         },
       );
@@ -124,12 +125,12 @@ export class Provisioner {
         if (!(await hasUniqueIndex(db, index))) {
           this.logger.error(
             { collection: index.collection, index: index.name, keys: index.keys },
-            `Provisioning needs the unique index ${index.name} on ${index.collection}; without it concurrent first requests can create duplicates. Run createProvisioningIndexes(db).`,
+            logText('provisioningIndexMissing', index.name, index.collection),
           );
         }
       }
     })().catch((error: unknown) => {
-      this.logger.warn({ err: describe(error) }, 'Could not check the provisioning indexes');
+      this.logger.warn({ err: describe(error) }, logText('provisioningIndexCheckFailed'));
     });
     // Tracked like the writes: `idle()` and `close()` wait for it, so it never queries a closed client.
     this.pending.track(this.indexCheck);

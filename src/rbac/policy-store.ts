@@ -14,6 +14,7 @@ import type { RbacOrgPolicy, RbacPolicy } from './policy.js';
 import { PolicyClient, type PolicyClientOptions } from './policy-client.js';
 import type { ResolvedRbacOptions } from './rbac-options.js';
 import { RefreshingDocument, type RefreshEvents, type Unavailability } from './refreshing-document.js';
+import { logText } from '../log-messages.js';
 
 export interface RbacStoreCredentials {
   readonly projectId: string;
@@ -37,18 +38,15 @@ function events(logger: AuthLogger, what: string, fields: Record<string, unknown
   return {
     onFailure(reason, misconfigured, cached, retryInMs) {
       if (misconfigured) {
-        logger.error(
-          { ...fields, reason, retryInMs },
-          `${what} fetch failed: Stytch refused the request (${reason}); check STYTCH_PROJECT_ID, STYTCH_SECRET and that RBAC is enabled for the project`,
-        );
+        logger.error({ ...fields, reason, retryInMs }, logText('rbacRefused', what, reason));
       } else if (cached) {
-        logger.warn({ ...fields, reason, retryInMs }, `${what} refresh failed; serving the last policy`);
+        logger.warn({ ...fields, reason, retryInMs }, logText('rbacRefreshFailed', what));
       } else {
-        logger.error({ ...fields, reason, retryInMs }, `${what} fetch failed and no usable policy is cached; permission checks answer 503`);
+        logger.error({ ...fields, reason, retryInMs }, logText('rbacFetchFailed', what));
       }
     },
     onRecovered() {
-      logger.info({ ...fields }, `${what} endpoint recovered`);
+      logger.info({ ...fields }, logText('rbacRecovered', what));
     },
   };
 }
@@ -152,7 +150,7 @@ export class RbacPolicyStore {
   noteUnknownResource(index: PermissionIndex, resource: string): void {
     if (index.hasResource(resource) || this.warnedResources.has(resource) || this.warnedResources.size >= 1_000) return;
     this.warnedResources.add(resource);
-    this.logger.warn({ resource }, 'Permission check names a resource the RBAC policy does not declare; it is never granted');
+    this.logger.warn({ resource }, logText('rbacUndeclaredResource'));
   }
 
   /** Starts loading the project policy (and its background refresh) without waiting for a request. */

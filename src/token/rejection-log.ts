@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AuthError } from '../errors.js';
 import { tokenFingerprint } from '../logger.js';
+import { logText } from '../log-messages.js';
 
 /**
  * One DEBUG line per refused token: the code, the precise reason and the token's fingerprint
@@ -18,6 +19,6 @@ export function logTokenRejection(logger: Logger, error: unknown, token: string 
       reason: error.reason ?? error.message,
       ...(token !== null ? { tokenFingerprint: tokenFingerprint(token) } : {}),
     },
-    'Token rejected',
+    logText('tokenRejected'),
   );
 }
