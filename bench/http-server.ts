@@ -1,48 +1,76 @@
 /**
- * One HTTP server of the benchmark (run pinned to its own core): `express` or `fastify`, with
- * the context from MongoDB in `default` mode (team fresh) or `cached` mode (cacheTeam: true).
- * Four routes, same body: `/bare` (no auth), `/jose` (the hand-written jose + memo baseline of
- * bench/jose-memo.ts), `/auth` (verifyAuth), `/ent` (verifyAuth + requireEntitlement('reports')).
- * Counts its database commands; the parent asks over IPC.
+ * One HTTP server of the benchmark (run pinned to its own core): Express or Fastify, of major 4
+ * or 5, with every variant of the issue on its own route, all with the same body:
  *
- * env: BENCH_FRAMEWORK, BENCH_MODE, BENCH_MONGO_URI, BENCH_DB, BENCH_STYTCH (JSON authOptions),
- * BENCH_JOSE (JSON {jwksUrl, issuer, audience} of the same issuer)
+ *   /bare     no auth
+ *   /jose     the hand-written jose + memo baseline (bench/jose-memo.ts)
+ *   /auth     verifyAuth, context fully cached (`context.cacheTeam: true`)
+ *   /ent      verifyAuth + requireEntitlement('reports'), fully cached
+ *   /default  verifyAuth, default context (the team read on every request)
+ *   /watched  verifyAuth, `context.watch: true` (team cached while the change stream is open)
+ *
+ * One `Auth` per context mode, all on one MongoClient whose database commands are counted by
+ * the driver's command monitoring; the parent asks over IPC. The change stream's own commands
+ * (its `aggregate` and the idle heartbeat `getMore`s) are counted apart: they are per process,
+ * not per request.
+ *
+ * env: BENCH_FRAMEWORK (express|fastify), BENCH_MAJOR (4|5), BENCH_MONGO_URI, BENCH_DB,
+ * BENCH_STYTCH (JSON authOptions), BENCH_JOSE (JSON {jwksUrl, issuer, audience} of the same issuer)
  */
 import type { AddressInfo } from 'node:net';
 import type { Request, Response } from 'express';
-import { createAuth } from 'ayz-auth';
-import { MongoClient } from 'mongodb';
+import { createAuth, type Auth } from 'ayz-auth';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { createJoseMemo, joseMemoExpress, joseMemoFastify } from './jose-memo.js';
 import { WORK_COMMANDS } from './support.js';
 
 const framework = process.env['BENCH_FRAMEWORK'];
-const mode = process.env['BENCH_MODE'];
+const major = process.env['BENCH_MAJOR'] ?? '5';
 const uri = process.env['BENCH_MONGO_URI'];
 const dbName = process.env['BENCH_DB'];
 const stytch = JSON.parse(process.env['BENCH_STYTCH'] ?? 'null');
 const joseOptions = JSON.parse(process.env['BENCH_JOSE'] ?? 'null');
-if (!uri || !dbName || !stytch || !joseOptions || (framework !== 'express' && framework !== 'fastify') || (mode !== 'default' && mode !== 'cached')) {
+if (!uri || !dbName || !stytch || !joseOptions || (framework !== 'express' && framework !== 'fastify') || (major !== '4' && major !== '5')) {
   throw new Error('bench/http-server.ts is started by npm run bench');
 }
 
-// Counted, not kept: a default-mode run sends one command per authenticated request.
+/** The change stream's own traffic: `aggregate` with `$changeStream` and the getMores on its cursor. */
+function isStreamCommand(e: CommandStartedEvent): boolean {
+  if (e.commandName === 'getMore') return e.command['collection'] === '$cmd.aggregate';
+  if (e.commandName === 'aggregate') {
+    const first: unknown = (e.command['pipeline'] as unknown[] | undefined)?.[0];
+    return typeof first === 'object' && first !== null && '$changeStream' in first;
+  }
+  return false;
+}
+
+// Counted, not kept: a default-mode request sends one command.
 const client = new MongoClient(uri, { monitorCommands: true, serverSelectionTimeoutMS: 10_000 });
 const counts = new Map<string, number>();
+let streamCommands = 0;
 client.on('commandStarted', (e) => {
   if (!WORK_COMMANDS.has(e.commandName) || e.databaseName !== dbName) return;
+  if (isStreamCommand(e)) {
+    streamCommands++;
+    return;
+  }
   const kind = `${e.commandName} ${String(e.command[e.commandName])}`;
   counts.set(kind, (counts.get(kind) ?? 0) + 1);
 });
 await client.connect();
 const db = client.db(dbName);
-const auth = createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { cacheTeam: mode === 'cached' } });
+const auths = {
+  cached: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { cacheTeam: true } }),
+  default: createAuth({ stytch, mongo: { db }, logLevel: 'warn' }),
+  watched: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { watch: true } }),
+} satisfies Record<string, Auth>;
 const joseMemo = createJoseMemo(joseOptions);
 const body = { ok: true };
 let close: () => Promise<void>;
 let port: number;
 
 if (framework === 'express') {
-  const { default: express } = await import('express');
+  const { default: express } = (major === '4' ? await import('express4') : await import('express')) as { default: typeof import('express') };
   const { verifyAuth, requireEntitlement } = await import('ayz-auth/express');
   const app = express();
   app.disable('x-powered-by');
@@ -50,22 +78,34 @@ if (framework === 'express') {
   const handler = (_req: Request, res: Response) => void res.json(body);
   app.get('/bare', handler);
   app.get('/jose', joseMemoExpress(joseMemo), handler);
-  app.get('/auth', verifyAuth(auth), handler);
-  app.get('/ent', verifyAuth(auth), requireEntitlement('reports'), handler);
+  app.get('/auth', verifyAuth(auths.cached), handler);
+  app.get('/ent', verifyAuth(auths.cached), requireEntitlement('reports'), handler);
+  app.get('/default', verifyAuth(auths.default), handler);
+  app.get('/watched', verifyAuth(auths.watched), handler);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   port = (server.address() as AddressInfo).port;
   close = () => new Promise((resolve) => server.close(() => resolve()));
 } else {
-  const { default: fastify } = await import('fastify');
-  const { default: ayzAuth } = await import('ayz-auth/fastify');
+  const { default: fastify } = (major === '4' ? await import('fastify4') : await import('fastify')) as { default: typeof import('fastify').default };
+  const { default: ayzAuth, requireEntitlement } = await import('ayz-auth/fastify');
   const app = fastify({ logger: false });
-  await app.register(ayzAuth, { auth });
   const handler = async () => body;
   app.get('/bare', handler);
   app.get('/jose', { onRequest: joseMemoFastify(joseMemo) }, handler);
-  app.get('/auth', { onRequest: app.verifyAuth }, handler);
-  app.get('/ent', { onRequest: [app.verifyAuth, app.requireEntitlement('reports')] }, handler);
+  // One plugin registration per Auth, each in its own encapsulated scope (the decorators of one
+  // do not clash with the others').
+  const scoped = (auth: Auth, routes: (scope: typeof app) => void) =>
+    app.register(async (scope) => {
+      await scope.register(ayzAuth, { auth });
+      routes(scope as unknown as typeof app);
+    });
+  await scoped(auths.cached, (s) => {
+    s.get('/auth', { onRequest: s.verifyAuth }, handler);
+    s.get('/ent', { onRequest: [s.verifyAuth, requireEntitlement('reports')] }, handler);
+  });
+  await scoped(auths.default, (s) => void s.get('/default', { onRequest: s.verifyAuth }, handler));
+  await scoped(auths.watched, (s) => void s.get('/watched', { onRequest: s.verifyAuth }, handler));
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
   close = () => app.close();
@@ -76,13 +116,14 @@ process.on('message', (message: unknown) => {
   if (message === 'commands') {
     let commands = 0;
     for (const n of counts.values()) commands += n;
-    process.send?.({ commands, byName: Object.fromEntries(counts) });
+    process.send?.({ commands, byName: Object.fromEntries(counts), streamCommands });
   } else if (message === 'reset') {
     counts.clear();
+    streamCommands = 0;
     process.send?.({ reset: true });
   } else if (message === 'stop') {
     void close()
-      .then(() => auth.close())
+      .then(() => Promise.all(Object.values(auths).map((a) => a.close())))
       .then(() => client.close())
       .finally(() => process.exit(0));
   }

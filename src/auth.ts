@@ -20,6 +20,7 @@ import { createLibraryLogger } from './logger.js';
 import { jwksReady, mongoReady } from './readiness.js';
 import { rbacStoreFor, markWithPolicy } from './rbac/auth-wiring.js';
 import type { RbacPolicyStore } from './rbac/policy-store.js';
+import { registerSettledAuthentication } from './internal/settled-authentication.js';
 import { runWithRequestId } from './request-scope.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { logTokenRejection } from './token/rejection-log.js';
@@ -177,6 +178,27 @@ export function createAuth(options: AuthOptions): Auth {
     return runWithRequestId(options?.requestId, () => authenticateHeadersSlow(headers, candidate, key, team));
   }
 
+  /**
+   * `authenticateHeaders` when it would answer an already settled promise: the same checks in
+   * the same order (team selection, the bearer-shaped candidate, the hash of the whole token,
+   * the cached identity, the cached context), without the promise. Anything else, a throw
+   * included, is `undefined`: the caller then takes `authenticateHeaders`, which answers it.
+   */
+  function settledHeaders(headers: RequestHeaders, accept: readonly AcceptedTokenKind[] | undefined): MemberResult | undefined {
+    if (closed || !isHeaderSessionOnly(resolved.tokenSources, accept ?? resolved.tokenSources.accept)) return undefined;
+    try {
+      const team = selectTeam(headers);
+      const candidate = bearerCandidate(headers);
+      if (candidate === null) return undefined;
+      const identity = verifier.cachedIdentity(verifier.keyOf(candidate), true);
+      if (identity === undefined) return undefined;
+      const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
+      return directory === undefined ? undefined : resultOf(identity, directory, null, wiring, rbac);
+    } catch {
+      return undefined;
+    }
+  }
+
   function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined, team: TeamSelection): Promise<AuthResult> {
     let token: string;
     try {
@@ -214,7 +236,7 @@ export function createAuth(options: AuthOptions): Auth {
     });
   }
 
-  return {
+  const auth: Auth = {
     logger,
     async authenticate(token: string) {
       if (closed) throw closedError();
@@ -261,6 +283,8 @@ export function createAuth(options: AuthOptions): Auth {
       return closing;
     },
   };
+  registerSettledAuthentication(auth, settledHeaders);
+  return auth;
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthError, runWithAuth, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf, settledAuthentication } from 'ayz-auth/internal';
 import type { ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
 /**
@@ -89,11 +89,18 @@ export interface VerifyAuthOptions {
   accept?: AcceptedTokenKind[];
 }
 
+/** What the guards and `req.authLog` need of the `verifyAuth` that ran on a request: one object per middleware. */
+interface MiddlewareSettings {
+  readonly errorResponse: ErrorResponseBuilder | undefined;
+  /** The base of `req.authLog` when there is no pino-http `req.log`. */
+  readonly logger: Logger;
+}
+
 /**
- * What this module's middleware verified, per request, and the `errorResponse` of the
- * `verifyAuth` that ran on it (for the guards after it). Private to this module.
+ * What this module's middleware verified, per request, and the settings of the `verifyAuth`
+ * that ran on it (for the guards after it). Private to this module.
  */
-const verified = new VerifiedRequests<ErrorResponseBuilder>({
+const verified = new VerifiedRequests<MiddlewareSettings>({
   request: 'req',
   verifyAuth: 'verifyAuth(auth)',
   verifyAuthOptional: 'verifyAuthOptional(auth)',
@@ -106,7 +113,7 @@ function refuse(error: unknown, req: Request, res: Response, next: NextFunction)
     return;
   }
   try {
-    const refusal = refusalOf(error, req, verified.settings(req));
+    const refusal = refusalOf(error, req, verified.settings(req)?.errorResponse);
     res.statusCode = refusal.status;
     for (const name in refusal.headers) res.setHeader(name, refusal.headers[name] as string);
     res.setHeader('Content-Length', Buffer.byteLength(refusal.payload));
@@ -121,12 +128,12 @@ function isLogger(value: unknown): value is Logger {
   return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function';
 }
 
-// `req.authLog` is made on first read (see `VerifiedRequests.authLog`). One shared descriptor,
-// no closure per request.
-const logBases = new WeakMap<object, Logger>();
-
+// `req.authLog` is made on first read (see `VerifiedRequests.authLog`), by an accessor defined
+// once on the request prototype of the app (as Fastify's decorateRequest does): an accessor
+// defined on each request would cost a property definition per request and turn the request
+// into a slow, dictionary-mode object for everything that reads it after.
 function lazyAuthLog(this: Request): Logger | undefined {
-  const base = logBases.get(this);
+  const base = verified.settings(this)?.logger;
   if (!base) return undefined;
   // pino-http puts a request logger on `req.log`; bind to it when it is there.
   const requestLog: unknown = (this as { log?: unknown }).log;
@@ -140,20 +147,45 @@ function replaceAuthLog(this: Request, value: Logger | undefined): void {
   Object.defineProperty(this, 'authLog', { value, writable: true, configurable: true, enumerable: true });
 }
 
-const AUTH_LOG_PROPERTY: PropertyDescriptor = { get: lazyAuthLog, set: replaceAuthLog, configurable: true, enumerable: true };
+const AUTH_LOG_PROPERTY: PropertyDescriptor = { get: lazyAuthLog, set: replaceAuthLog, configurable: true, enumerable: false };
+
+/** Request prototypes that carry the `authLog` accessor (Express gives each app its own). */
+const withAuthLog = new WeakSet<object>();
+
+/**
+ * Makes `req.authLog` read this request's verified caller: the accessor on its prototype (once
+ * per prototype), and no own value left by an earlier middleware on the request. A prototype
+ * that already has another `authLog` gets the accessor on the request itself.
+ */
+function exposeAuthLog(req: Request): void {
+  if (Object.prototype.hasOwnProperty.call(req, 'authLog')) delete req.authLog;
+  const proto: unknown = Object.getPrototypeOf(req);
+  if (typeof proto !== 'object' || proto === null) {
+    Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
+    return;
+  }
+  if (withAuthLog.has(proto)) return;
+  const existing = Object.getOwnPropertyDescriptor(proto, 'authLog');
+  if (existing === undefined && !('authLog' in proto)) {
+    Object.defineProperty(proto, 'authLog', AUTH_LOG_PROPERTY);
+    withAuthLog.add(proto);
+  } else if (existing?.get === lazyAuthLog) {
+    withAuthLog.add(proto);
+  } else {
+    Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
+  }
+}
 
 /** `req.auth`, written whether or not the service switched its type off. */
 function setRequestAuth(req: Request, ctx: AuthContext | null): void {
   (req as { auth?: AuthContext | null }).auth = ctx;
 }
 
-function accept(req: Request, res: Response, result: AuthResult, auth: Auth, exposeJwt: boolean, assignAuth: boolean): void {
+function accept(req: Request, res: Response, result: AuthResult, exposeJwt: boolean, assignAuth: boolean): void {
   const ctx = result.context;
   verified.set(req, ctx);
   // `req.auth` is member-typed: a machine is there as null (read it with getCaller).
   if (assignAuth) setRequestAuth(req, ctx.kind === 'member' ? ctx : null);
-  logBases.set(req, auth.logger);
-  Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
     const headers = refreshedSessionJwtHeaders(result.refreshedSessionJwt, res.getHeader('Access-Control-Expose-Headers'));
     for (const name in headers) res.setHeader(name, headers[name] as string);
@@ -177,28 +209,12 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
   if (errorResponse !== undefined && typeof errorResponse !== 'function') {
     throw new TypeError('ayz-auth: the errorResponse option must be a function (error, req) => { body, contentType? }');
   }
-  // Async so that Express 5 would see a rejection, but nothing here rejects: every failure is
-  // answered or handed to next(), which Express 4 needs.
-  return async function ayzVerifyAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
-    // Whatever was there before is not ours: never trusted, never reused.
-    if (assignAuth) setRequestAuth(req, null);
-    verified.begin(req, errorResponse);
-    if (Object.prototype.hasOwnProperty.call(req, 'authLog')) req.authLog = undefined;
-    let result: AuthResult;
+  const settings: MiddlewareSettings = Object.freeze({ errorResponse, logger: auth.logger });
+  const settled = settledAuthentication(auth);
+
+  function accepted(req: Request, res: Response, next: NextFunction, result: AuthResult): void {
     try {
-      result = await auth.authenticateRequestWithResult(authenticationHeaders(req.headers, req.rawHeaders), {
-        ...requestIdOf(req),
-        method: req.method,
-        ...(kinds === undefined ? {} : { accept: kinds }),
-      });
-    } catch (error) {
-      if (!verified.anonymous(req, error, optional)) refuse(error, req, res, next);
-      else if (proceed) proceed(null, next);
-      else next();
-      return;
-    }
-    try {
-      accept(req, res, result, auth, exposeJwt, assignAuth);
+      accept(req, res, result, exposeJwt, assignAuth);
     } catch (error) {
       // e.g. headers already sent by an earlier middleware: a bug of the service, not a 401.
       next(error);
@@ -206,6 +222,42 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
     }
     if (proceed) proceed(result.context.kind === 'member' ? result.context : null, next);
     else next();
+  }
+
+  function refused(req: Request, res: Response, next: NextFunction, error: unknown): void {
+    if (!verified.anonymous(req, error, optional)) refuse(error, req, res, next);
+    else if (proceed) proceed(null, next);
+    else next();
+  }
+
+  // Not async: a warm request (token and context in memory) is answered before this returns,
+  // with no promise; the others wait for the core's promise, which never escapes unhandled
+  // (every failure is answered or handed to next(), which Express 4 needs).
+  return function ayzVerifyAuth(req: Request, res: Response, next: NextFunction): void {
+    // Whatever was there before is not ours: never trusted, never reused (the warm path
+    // overwrites it at once, the other clears it before it waits).
+    exposeAuthLog(req);
+    const headers = authenticationHeaders(req.headers, req.rawHeaders);
+    const warm = settled(headers, kinds);
+    if (warm !== undefined) {
+      verified.record(req, settings, warm.context);
+      accepted(req, res, next, warm);
+      return;
+    }
+    verified.begin(req, settings);
+    if (assignAuth) setRequestAuth(req, null);
+    auth
+      .authenticateRequestWithResult(headers, {
+        ...requestIdOf(req),
+        method: req.method,
+        ...(kinds === undefined ? {} : { accept: kinds }),
+      })
+      .then(
+        (result) => accepted(req, res, next, result),
+        (error: unknown) => refused(req, res, next, error),
+      )
+      // What Express 5 would do with a rejected middleware: a throw from the chain is next(err).
+      .catch(next);
   };
 }
 

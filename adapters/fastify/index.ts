@@ -1,21 +1,34 @@
 /**
  * `ayz-auth/fastify`: a Fastify 4 and 5 plugin over the core's `Auth`.
  *
- * It decorates the instance with `verifyAuth` / `verifyAuthOptional` (async hooks, usable as
- * `onRequest` or `preHandler`) and the built-in guards. Every decision is the core's; a refusal
+ * It decorates the instance with `verifyAuth` / `verifyAuthOptional` (hooks usable as
+ * `onRequest` or `preHandler`; see `AuthHook`) and the built-in guards. Every decision is the core's; a refusal
  * copies the `AuthError` onto the reply and returns it (or, with `errors: 'throw'`, throws it to
  * the app's error handler), so later hooks and the handler never run. Anything that is not an
  * `AuthError` is a bug and is thrown to Fastify's error handler.
  */
 import fp from 'fastify-plugin';
-import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AuthError, type AcceptedTokenKind, type AnyAuthContext, type AnyCallerCheck, type AsyncCheck, type Auth, type AuthContext, type AuthResult, type Check } from 'ayz-auth';
-import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf } from 'ayz-auth/internal';
+import { REFRESHED_SESSION_JWT_HEADER, VerifiedRequests, acceptOption, authenticationHeaders, bindGuards, isAuth, refreshedSessionJwtHeaders, refusalOf, settledAuthentication } from 'ayz-auth/internal';
 import { runInAuthSlot, runInNewAuthSlot } from 'ayz-auth/internal';
 import type { AuthSlot, BuiltInGuards, ErrorResponseBuilderFor } from 'ayz-auth/internal';
 
-/** An async hook for `onRequest` or `preHandler`. Resolves to the reply when it answered. */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+/**
+ * A hook for `onRequest` or `preHandler`. Fastify calls it with `done`: a request it lets
+ * through at once (a warm token, a check answered synchronously) goes on through `done` with no
+ * promise, Fastify's cheapest hook form; any other answer is a promise that resolves (to the
+ * reply when it answered). Called by hand without `done`, it always answers a promise.
+ */
+export interface AuthHook {
+  (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): Promise<FastifyReply | undefined> | undefined;
+}
+
+/** The hook's own signature: both call forms of `AuthHook` in one. */
+type AuthHookImplementation = (request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) => Promise<FastifyReply | undefined> | undefined;
+
+const SETTLED_NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
 /** Per-route options of `fastify.verifyAuthWith`. */
 export interface VerifyAuthWithOptions {
@@ -182,6 +195,47 @@ async function verify(
 }
 
 /**
+ * The `verifyAuth` hook of a registration. A warm request (the core answers synchronously) is
+ * accepted here, with the same bookkeeping as `verify`, and goes on through `done`; any other
+ * goes the way of `verify`, which starts over and answers with a promise.
+ */
+function verifyHook(settings: VerifySettings, optional: boolean, accept?: readonly AcceptedTokenKind[]): AuthHook {
+  const settled = settledAuthentication(settings.auth);
+  const hook: AuthHookImplementation = function ayzVerifyAuth(request, reply, done) {
+    const warm = settled(authenticationHeaders(request.headers, request.raw.rawHeaders), accept);
+    if (warm === undefined) return verify(settings, optional, request, reply, accept);
+    // Whatever was there before is not ours: never trusted, never reused.
+    const ctx = warm.context;
+    verified.record(request, settings, ctx);
+    authLogs.delete(request);
+    const member = ctx.kind === 'member' ? ctx : null;
+    const slot = authSlots.get(request);
+    if (slot !== undefined) slot.ctx = member;
+    request.auth = member;
+    if (settings.exposeJwt && warm.refreshedSessionJwt !== null) {
+      reply.headers(refreshedSessionJwtHeaders(warm.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
+    }
+    if (done === undefined) return SETTLED_NOTHING;
+    done();
+    return undefined;
+  };
+  return hook as AuthHook;
+}
+
+/** A guard's verdict, once settled, as the hook's answer: nothing, or the refusal sent (or thrown). */
+async function answerVerdict(request: FastifyRequest, reply: FastifyReply, pending: AuthError | null | Promise<AuthError | null>): Promise<FastifyReply | undefined> {
+  let verdict: AuthError | null;
+  try {
+    verdict = pending instanceof Promise ? await pending : pending;
+  } catch (thrown) {
+    // An AuthError rejected by a check is a refusal; anything else is a wiring bug, for the error handler.
+    if (!(thrown instanceof AuthError)) throw thrown;
+    verdict = thrown;
+  }
+  return verdict === null ? undefined : sendAuthError(request, reply, verdict);
+}
+
+/**
  * The one bridge from a core `Check` to Fastify: a hook for routes after `verifyAuth` /
  * `verifyAuthOptional`. The check sees only the context ayz-auth itself verified (never
  * `request.auth`) and its refusal is answered like every other (as the plugin's `errors` /
@@ -200,20 +254,25 @@ export function toHook(check: Check | AsyncCheck, name?: string): AuthHook;
 export function toHook(check: AnyCallerCheck, name?: string): AuthHook;
 export function toHook(check: Check | AsyncCheck | AnyCallerCheck, name?: string): AuthHook;
 export function toHook(check: Check | AsyncCheck | AnyCallerCheck, name: string = check.name || 'the guard'): AuthHook {
-  return async function ayzAuthGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const hook: AuthHookImplementation = function ayzAuthGuard(request, reply, done) {
     let verdict: AuthError | null | Promise<AuthError | null>;
     try {
       verdict = verified.decide(request, check, name);
-      // Only a check that had to wait (see AsyncCheck) is awaited; the synchronous answer is not.
-      if (verdict !== null && !(verdict instanceof AuthError)) verdict = await verdict;
     } catch (thrown) {
       // An AuthError thrown by a check (e.g. `permissionError` before the first policy load) is
       // a refusal; anything else is a wiring bug, for the error handler.
-      if (!(thrown instanceof AuthError)) throw thrown;
+      if (!(thrown instanceof AuthError)) return Promise.reject(thrown);
       verdict = thrown;
     }
-    return verdict === null ? undefined : sendAuthError(request, reply, verdict);
+    // A request let through at once goes on through `done`, with no promise; refusals and
+    // checks that had to wait (see AsyncCheck) answer with one.
+    if (verdict === null && done !== undefined) {
+      done();
+      return undefined;
+    }
+    return answerVerdict(request, reply, verdict);
   };
+  return hook as AuthHook;
 }
 
 const guards: AuthGuards = bindGuards(toHook);
@@ -277,8 +336,8 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   });
 
   // One pair of hooks per registration (they close over the settings), none per request.
-  const verifyAuth: AuthHook = (request, reply) => verify(settings, false, request, reply);
-  const verifyAuthOptional: AuthHook = (request, reply) => verify(settings, true, request, reply);
+  const verifyAuth = verifyHook(settings, false);
+  const verifyAuthOptional = verifyHook(settings, true);
 
   if (options.currentAuth === true) {
     // A hook's promise cannot carry an AsyncLocalStorage store to the hooks after it, so the
@@ -302,8 +361,7 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
   fastify.decorate('verifyAuthOptional', verifyAuthOptional);
   fastify.decorate('verifyAuthWith', (routeOptions: VerifyAuthWithOptions): AuthHook => {
     const accept = acceptOption(routeOptions?.accept, 'fastify.verifyAuthWith(options)');
-    const optional = routeOptions?.optional === true;
-    return (request, reply) => verify(settings, optional, request, reply, accept);
+    return verifyHook(settings, routeOptions?.optional === true, accept);
   });
   // Each guard by its name, typed by the `FastifyInstance extends AuthGuards` block above.
   for (const [name, guard] of Object.entries(guards)) fastify.decorate(name, guard as never);

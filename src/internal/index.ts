@@ -18,3 +18,4 @@ export { VerifiedRequests, isAuth, type AdapterWords } from './verified-requests
 export { bindGuards, guardChecks, type BuiltInGuards, type BuiltInGuardName } from '../checks/built-in-guards.js';
 export { runInNewAuthSlot, runInAuthSlot, type AuthSlot } from '../current-auth.js';
 export { acceptOption } from '../token/request-credential.js';
+export { settledAuthentication, type SettledAuthentication } from './settled-authentication.js';

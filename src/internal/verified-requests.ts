@@ -51,6 +51,15 @@ export class VerifiedRequests<Settings> {
     else this.#settings.set(request, settings);
   }
 
+  /**
+   * `begin` and `set` at once, for a request verified before the middleware returns (the warm
+   * path): what was recorded before is overwritten, never reused.
+   */
+  record(request: object, settings: Settings, ctx: AnyAuthContext): void {
+    this.#settings.set(request, settings);
+    this.#contexts.set(request, ctx);
+  }
+
   /** Records what the middleware verified (`null`: an anonymous request of an optional route). */
   set(request: object, ctx: AnyAuthContext | null): void {
     this.#contexts.set(request, ctx);

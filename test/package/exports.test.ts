@@ -128,6 +128,7 @@ const EXPORTS: Record<string, readonly string[]> = {
     'refusalOf',
     'runInAuthSlot',
     'runInNewAuthSlot',
+    'settledAuthentication',
   ],
 };
 
