@@ -111,15 +111,21 @@ if (framework === 'express') {
   close = () => app.close();
 }
 
+// The server's own CPU time between 'reset' and 'commands' (user + system): the parent divides
+// it by the requests served, a figure steadier than requests/s on a shared machine.
+let cpuAtReset = process.cpuUsage();
+
 process.on('message', (message: unknown) => {
   if (process.env['BENCH_DEBUG']) process.stderr.write(`[http-server] message ${JSON.stringify(message)}\n`);
   if (message === 'commands') {
     let commands = 0;
     for (const n of counts.values()) commands += n;
-    process.send?.({ commands, byName: Object.fromEntries(counts), streamCommands });
+    const cpu = process.cpuUsage(cpuAtReset);
+    process.send?.({ commands, byName: Object.fromEntries(counts), streamCommands, cpuMicros: cpu.user + cpu.system });
   } else if (message === 'reset') {
     counts.clear();
     streamCommands = 0;
+    cpuAtReset = process.cpuUsage();
     process.send?.({ reset: true });
   } else if (message === 'stop') {
     void close()

@@ -110,6 +110,8 @@ interface HttpRow {
   ratioToBare: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server CPU (user + system) per request, µs: median of rounds. */
+  serverCpuUsPerRequest: number;
   dbCommandsPerRequest: number;
   dbCommandKinds: Record<string, number>;
   non2xx: number;
@@ -175,18 +177,18 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
     await awaitWatchOpen(child, `${base}/watched`, token);
     // Rounds interleave the routes (bare, jose, auth, …, bare, …) so that whatever else the
     // machine does hits all of them alike; each ratio is the median of per-round ratios.
-    const samples = new Map<Route, { reqPerSec: number; p50Ms: number; p99Ms: number; cmds: number; non2xx: number; errors: number }[]>();
+    const samples = new Map<Route, { reqPerSec: number; p50Ms: number; p99Ms: number; cpuUs: number; cmds: number; non2xx: number; errors: number }[]>();
     const commandKinds: Record<string, number> = {};
     for (const route of ROUTES) await load(base + route, token, 1); // warm-up: JIT, caches, connections
     for (let round = 0; round < rounds; round++) {
       for (const route of ROUTES) {
         await ask(child, 'reset');
         const r = await load(base + route, token, duration);
-        const { commands, byName } = (await ask(child, 'commands')) as { commands: number; byName: Record<string, number> };
+        const { commands, byName, cpuMicros } = (await ask(child, 'commands')) as { commands: number; byName: Record<string, number>; cpuMicros: number };
         for (const [k, n] of Object.entries(byName)) commandKinds[`${route} ${k}`] = (commandKinds[`${route} ${k}`] ?? 0) + n;
         const total = r.requests.total || 1;
         const list = samples.get(route) ?? [];
-        list.push({ reqPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, cmds: commands / total, non2xx: r.non2xx, errors: r.errors });
+        list.push({ reqPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuUs: cpuMicros / total, cmds: commands / total, non2xx: r.non2xx, errors: r.errors });
         samples.set(route, list);
       }
     }
@@ -200,6 +202,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
         ratioToBare: +median(list.map((m, i) => m.reqPerSec / (bare[i]?.reqPerSec ?? NaN))).toFixed(3),
         p50Ms: median(list.map((m) => m.p50Ms)),
         p99Ms: median(list.map((m) => m.p99Ms)),
+        serverCpuUsPerRequest: +median(list.map((m) => m.cpuUs)).toFixed(1),
         // The worst round, not the median: "0 per warm request" must hold in every round.
         dbCommandsPerRequest: +(route === '/watched' ? Math.max(...list.map((m) => m.cmds)) : median(list.map((m) => m.cmds))).toFixed(3),
         dbCommandKinds: Object.fromEntries(Object.entries(commandKinds).filter(([k]) => k.startsWith(`${route} `)).map(([k, n]) => [k.slice(route.length + 1), n])),
@@ -292,6 +295,7 @@ try {
           'ratio to bare': `${(r.ratioToBare * 100).toFixed(1)} %`,
           'p50 ms': r.p50Ms,
           'p99 ms': r.p99Ms,
+          'server µs/req': r.serverCpuUsPerRequest,
           'db cmds/req': r.dbCommandsPerRequest,
           'non-2xx': r.non2xx + r.errors,
         })),

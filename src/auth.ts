@@ -10,6 +10,7 @@ import { mergeOverrides, optionsFromEnv, withVariableNames } from './config/opti
 import { resolveOptions } from './config/resolve-options.js';
 import { startupSummary } from './config/startup-summary.js';
 import { ContextBuilder } from './context/context-builder.js';
+import { ContextMemo } from './context/context-memo.js';
 import { ContextWatch } from './context/context-watch.js';
 import { markBuiltWithoutDirectory, type DirectoryWiring } from './context/directory-wiring.js';
 import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connection.js';
@@ -38,7 +39,7 @@ interface MemberResult extends AuthResult {
 }
 
 /** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
-function contextOf(identity: Identity, directory: DirectoryContext): MemberAuthContext {
+function contextOf(identity: Identity, directory: DirectoryContext, authenticatedAt: Date): MemberAuthContext {
   return Object.freeze({
     kind: 'member',
     clientId: null,
@@ -63,7 +64,7 @@ function contextOf(identity: Identity, directory: DirectoryContext): MemberAuthC
     entitlements: directory.entitlements,
     subscriptionTier: directory.subscriptionTier,
     subscriptionLimits: directory.subscriptionLimits,
-    authenticatedAt: new Date(),
+    authenticatedAt,
   });
 }
 
@@ -73,10 +74,11 @@ function resultOf(
   refreshedSessionJwt: string | null,
   wiring: DirectoryWiring | null,
   rbac: RbacPolicyStore | null = null,
+  authenticatedAt: Date = new Date(),
 ): MemberResult {
-  const context = markWithPolicy(contextOf(identity, directory), rbac);
+  const context = markWithPolicy(contextOf(identity, directory, authenticatedAt), rbac);
   if (wiring !== null) markBuiltWithoutDirectory(context, wiring);
-  return { context, refreshedSessionJwt };
+  return Object.freeze({ context, refreshedSessionJwt });
 }
 
 /**
@@ -115,6 +117,10 @@ export function createAuth(options: AuthOptions): Auth {
   watch?.start();
   // Per-request team selection (context.team); in the default `stored` mode no header is read.
   const selectTeam = teamSelector(resolved.context.team);
+  const warmResults = new ContextMemo<MemberResult>();
+  /** The answer of a verified token whose whole context is in memory (see ContextMemo). */
+  const warmResult = (identity: Identity, directory: DirectoryContext): MemberResult =>
+    warmResults.result(identity, directory, (authenticatedAt) => resultOf(identity, directory, null, wiring, rbac, authenticatedAt));
   const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
   let closed = false;
   let closing: Promise<void> | null = null;
@@ -144,7 +150,7 @@ export function createAuth(options: AuthOptions): Auth {
 
   function authenticateCachedIdentity(identity: Identity, team: TeamSelection): Promise<MemberResult> {
     const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
-    if (directory !== undefined) return Promise.resolve(resultOf(identity, directory, null, wiring, rbac));
+    if (directory !== undefined) return Promise.resolve(warmResult(identity, directory));
     return authenticateVerified(identity, null, team);
   }
 
@@ -193,7 +199,7 @@ export function createAuth(options: AuthOptions): Auth {
       const identity = verifier.cachedIdentity(verifier.keyOf(candidate), true);
       if (identity === undefined) return undefined;
       const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
-      return directory === undefined ? undefined : resultOf(identity, directory, null, wiring, rbac);
+      return directory === undefined ? undefined : warmResult(identity, directory);
     } catch {
       return undefined;
     }

@@ -181,9 +181,9 @@ function setRequestAuth(req: Request, ctx: AuthContext | null): void {
   (req as { auth?: AuthContext | null }).auth = ctx;
 }
 
+/** After `verified` recorded the context: `req.auth` and the renewed session JWT. */
 function accept(req: Request, res: Response, result: AuthResult, exposeJwt: boolean, assignAuth: boolean): void {
   const ctx = result.context;
-  verified.set(req, ctx);
   // `req.auth` is member-typed: a machine is there as null (read it with getCaller).
   if (assignAuth) setRequestAuth(req, ctx.kind === 'member' ? ctx : null);
   if (exposeJwt && result.refreshedSessionJwt !== null) {
@@ -244,6 +244,7 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
       accepted(req, res, next, warm);
       return;
     }
+    // The slow way records in two steps: nothing trusted while it waits, then the context.
     verified.begin(req, settings);
     if (assignAuth) setRequestAuth(req, null);
     auth
@@ -253,7 +254,10 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
         ...(kinds === undefined ? {} : { accept: kinds }),
       })
       .then(
-        (result) => accepted(req, res, next, result),
+        (result) => {
+          verified.set(req, result.context);
+          accepted(req, res, next, result);
+        },
         (error: unknown) => refused(req, res, next, error),
       )
       // What Express 5 would do with a rejected middleware: a throw from the chain is next(err).

@@ -115,11 +115,11 @@ interface VerifySettings {
  * What this module's hooks verified, per request, and the settings of the registration whose
  * hook verified it (for the guards after it). Private to this module.
  */
-const verified = new VerifiedRequests<VerifySettings>({
-  request: 'request',
-  verifyAuth: 'fastify.verifyAuth',
-  verifyAuthOptional: 'fastify.verifyAuthOptional',
-});
+const verified = new VerifiedRequests<VerifySettings>(
+  { request: 'request', verifyAuth: 'fastify.verifyAuth', verifyAuthOptional: 'fastify.verifyAuthOptional' },
+  // A field of Fastify's request class (declared by the plugin): no WeakMap entry per request.
+  'declared-slot',
+);
 
 /**
  * Copies an `AuthError` onto the reply, sent serialized so no route schema reshapes it. With
@@ -135,25 +135,34 @@ function sendAuthError(request: FastifyRequest, reply: FastifyReply, error: Auth
   return reply.code(refusal.status).headers(refusal.headers).send(refusal.payload);
 }
 
-// `request.authLog` is made on first read (see `VerifiedRequests.authLog`). `null` records
-// "set to nothing".
-const authLogs = new WeakMap<object, FastifyBaseLogger | null>();
+// `request.authLog` is made on first read (see `VerifiedRequests.authLog`) and kept in a slot
+// of the request (declared by the plugin), as is the `currentAuth()` slot: no WeakMap entry
+// per request. `null` in AUTH_LOG records "set to nothing"; undefined, "not made yet".
+const AUTH_LOG = Symbol('ayz-auth authLog');
+/** The `currentAuth()` slot of each request, when the plugin was registered with `currentAuth: true`. */
+const AUTH_SLOT = Symbol('ayz-auth currentAuth slot');
+
+interface RequestSlots {
+  [AUTH_LOG]?: FastifyBaseLogger | null | undefined;
+  [AUTH_SLOT]?: AuthSlot | null;
+}
+
+function slotsOf(request: FastifyRequest): RequestSlots {
+  return request as unknown as RequestSlots;
+}
 
 const AUTH_LOG_ACCESSOR = {
   getter(this: FastifyRequest): FastifyBaseLogger | undefined {
-    const cached = authLogs.get(this);
+    const cached = slotsOf(this)[AUTH_LOG];
     if (cached !== undefined) return cached ?? undefined;
     const child = verified.authLog(this, this.log);
-    if (child !== undefined) authLogs.set(this, child);
+    if (child !== undefined) slotsOf(this)[AUTH_LOG] = child;
     return child;
   },
   setter(this: FastifyRequest, value: FastifyBaseLogger | undefined): void {
-    authLogs.set(this, value ?? null);
+    slotsOf(this)[AUTH_LOG] = value ?? null;
   },
 };
-
-/** The `currentAuth()` slot of each request, when the plugin was registered with `currentAuth: true`. */
-const authSlots = new WeakMap<object, AuthSlot>();
 
 async function verify(
   settings: VerifySettings,
@@ -165,9 +174,10 @@ async function verify(
   // Whatever was there before is not ours: never trusted, never reused.
   request.auth = null;
   verified.begin(request, settings);
-  authLogs.delete(request);
-  const slot = authSlots.get(request);
-  if (slot !== undefined) slot.ctx = undefined;
+  const slots = slotsOf(request);
+  slots[AUTH_LOG] = undefined;
+  const slot = slots[AUTH_SLOT];
+  if (slot != null) slot.ctx = undefined;
   let result: AuthResult;
   try {
     // Fastify's request id, so the library's log lines for this request carry its `reqId`.
@@ -179,14 +189,14 @@ async function verify(
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     if (!verified.anonymous(request, error, optional)) return sendAuthError(request, reply, error);
-    if (slot !== undefined) slot.ctx = null;
+    if (slot != null) slot.ctx = null;
     return undefined;
   }
   const ctx = result.context;
   verified.set(request, ctx);
   // `request.auth` and currentAuth() are member-typed: a machine is there as null (read it with getCaller).
   const member = ctx.kind === 'member' ? ctx : null;
-  if (slot !== undefined) slot.ctx = member;
+  if (slot != null) slot.ctx = member;
   request.auth = member;
   if (settings.exposeJwt && result.refreshedSessionJwt !== null) {
     reply.headers(refreshedSessionJwtHeaders(result.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
@@ -207,10 +217,11 @@ function verifyHook(settings: VerifySettings, optional: boolean, accept?: readon
     // Whatever was there before is not ours: never trusted, never reused.
     const ctx = warm.context;
     verified.record(request, settings, ctx);
-    authLogs.delete(request);
+    const slots = slotsOf(request);
+    slots[AUTH_LOG] = undefined;
     const member = ctx.kind === 'member' ? ctx : null;
-    const slot = authSlots.get(request);
-    if (slot !== undefined) slot.ctx = member;
+    const slot = slots[AUTH_SLOT];
+    if (slot != null) slot.ctx = member;
     request.auth = member;
     if (settings.exposeJwt && warm.refreshedSessionJwt !== null) {
       reply.headers(refreshedSessionJwtHeaders(warm.refreshedSessionJwt, reply.getHeader('access-control-expose-headers')));
@@ -345,15 +356,20 @@ const plugin: FastifyPluginAsync<AyzAuthPluginOptions> = async function ayzAuthP
     // hooks whose `done` runs inside it; again after body parsing, which resumes outside it.
     fastify.addHook('onRequest', (request, _reply, done) => {
       runInNewAuthSlot((slot) => {
-        authSlots.set(request, slot);
+        slotsOf(request)[AUTH_SLOT] = slot;
         done();
       });
     });
     fastify.addHook('preValidation', (request, _reply, done) => {
-      const slot = authSlots.get(request);
-      if (slot === undefined) done();
+      const slot = slotsOf(request)[AUTH_SLOT];
+      if (slot == null) done();
       else runInAuthSlot(slot, done);
     });
+  }
+  // The request's private slots, declared so that they are in its shape from the start (a
+  // second registration in the same scope finds them there).
+  for (const slot of [verified.slot, AUTH_LOG, AUTH_SLOT]) {
+    if (!fastify.hasRequestDecorator(slot)) fastify.decorateRequest(slot as unknown as string, null);
   }
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('authLog', AUTH_LOG_ACCESSOR);

@@ -12,12 +12,25 @@ export function hasEntitlement(ctx: AuthContext, name: string): boolean {
   return ctx.entitlements !== null && ctx.entitlements.includes(name);
 }
 
+/** The check itself, allocating nothing (it runs on every request of a guarded route). */
+function holds(held: readonly string[] | null, names: readonly string[], mode: CheckMode): boolean {
+  if (held === null || names.length === 0) return false;
+  const any = mode === 'any';
+  for (const name of names) {
+    const has = held.includes(name);
+    if (any && has) return true;
+    if (!any && !has) return false;
+  }
+  return !any;
+}
+
 /**
  * The 403 for a missing entitlement, or null when the context holds what is required. The
  * body carries the fields clients of the Python library read: `required_entitlement(s)`,
  * `missing_entitlements`, `current_tier`, `upgrade_required`.
  */
 export function entitlementError(ctx: AuthContext, names: readonly string[], mode: CheckMode): AuthError | null {
+  if (holds(ctx.entitlements, names, mode)) return null;
   const held = ctx.entitlements ?? [];
   const missing = names.filter((n) => !held.includes(n));
   const satisfied =

@@ -14,7 +14,7 @@ export {
   type ErrorResponseBuilderFor,
   type Refusal,
 } from './response-headers.js';
-export { VerifiedRequests, isAuth, type AdapterWords } from './verified-requests.js';
+export { VerifiedRequests, isAuth, type AdapterWords, type RequestStorage } from './verified-requests.js';
 export { bindGuards, guardChecks, type BuiltInGuards, type BuiltInGuardName } from '../checks/built-in-guards.js';
 export { runInNewAuthSlot, runInAuthSlot, type AuthSlot } from '../current-auth.js';
 export { acceptOption } from '../token/request-credential.js';

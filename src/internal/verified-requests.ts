@@ -26,29 +26,75 @@ function logBindings(ctx: AnyAuthContext): Record<string, string | null> {
 }
 
 /**
+ * What one middleware recorded on one request: its settings, and the context it verified
+ * (`null`: anonymous, on an optional route; `undefined`: still verifying). Immutable, so the
+ * record of a warm request can be shared by every request of the same caller and middleware.
+ */
+interface VerifiedRecord<Settings> {
+  readonly settings: Settings;
+  readonly ctx: AnyAuthContext | null | undefined;
+}
+
+/**
+ * Where a store keeps its records: a `WeakMap` by request, or a slot of the request under a
+ * symbol only the store holds, for a framework that declares request properties up front (a
+ * Fastify decorator: a field of its request class, so a write costs nothing more). On a plain
+ * Node request (Express), adding a property costs more than a `WeakMap` entry: measured.
+ */
+export type RequestStorage = 'weak-map' | 'declared-slot';
+
+/**
  * What an adapter's own middleware verified, per request, and the settings of the middleware
  * that ran on it (how its refusals are shaped), for the guards after it. A context is here
  * only when the adapter's middleware put it here: `req.auth` may be written by anyone, this
- * store only by the adapter that owns it (each adapter makes its own, privately), so a guard
- * never trusts a context it did not verify.
+ * store only by the adapter that owns it (each adapter makes its own, privately, and no other
+ * code can name its slot), so a guard never trusts a context it did not verify.
  *
- * A request's entry: absent, no ayz-auth middleware ran; `null`, an optional route with no
- * token; else the verified context.
+ * One write per request: the record of a (middleware, context) pair is made once and shared
+ * (contexts themselves are shared within a millisecond; see the core's ContextMemo).
  */
-export class VerifiedRequests<Settings> {
-  readonly #contexts = new WeakMap<object, AnyAuthContext | null>();
-  readonly #settings = new WeakMap<object, Settings>();
+export class VerifiedRequests<Settings extends object> {
+  readonly #slot = Symbol('ayz-auth verified request');
+  readonly #byRequest: WeakMap<object, VerifiedRecord<Settings>> | null;
+  readonly #records = new WeakMap<Settings, WeakMap<AnyAuthContext, VerifiedRecord<Settings>>>();
   readonly #words: AdapterWords;
 
-  constructor(words: AdapterWords) {
+  constructor(words: AdapterWords, storage: RequestStorage = 'weak-map') {
     this.#words = words;
+    this.#byRequest = storage === 'weak-map' ? new WeakMap() : null;
+  }
+
+  /** The request slot, for `declared-slot` storage: declare it on the request class, `null` at first. */
+  get slot(): symbol {
+    return this.#slot;
+  }
+
+  #read(request: object): VerifiedRecord<Settings> | undefined {
+    if (this.#byRequest !== null) return this.#byRequest.get(request);
+    return (request as Record<symbol, VerifiedRecord<Settings> | null | undefined>)[this.#slot] ?? undefined;
+  }
+
+  #write(request: object, record: VerifiedRecord<Settings>): void {
+    if (this.#byRequest !== null) this.#byRequest.set(request, record);
+    else (request as Record<symbol, VerifiedRecord<Settings>>)[this.#slot] = record;
+  }
+
+  #contextOf(request: object): AnyAuthContext | null | undefined {
+    return this.#read(request)?.ctx;
+  }
+
+  /** The shared record of a verified (settings, context) pair. */
+  #recordOf(settings: Settings, ctx: AnyAuthContext): VerifiedRecord<Settings> {
+    let bySettings = this.#records.get(settings);
+    if (bySettings === undefined) this.#records.set(settings, (bySettings = new WeakMap()));
+    let record = bySettings.get(ctx);
+    if (record === undefined) bySettings.set(ctx, (record = Object.freeze({ settings, ctx })));
+    return record;
   }
 
   /** A middleware starts on the request: whatever was recorded before is not trusted, never reused. */
-  begin(request: object, settings: Settings | undefined): void {
-    this.#contexts.delete(request);
-    if (settings === undefined) this.#settings.delete(request);
-    else this.#settings.set(request, settings);
+  begin(request: object, settings: Settings): void {
+    this.#write(request, { settings, ctx: undefined });
   }
 
   /**
@@ -56,13 +102,14 @@ export class VerifiedRequests<Settings> {
    * path): what was recorded before is overwritten, never reused.
    */
   record(request: object, settings: Settings, ctx: AnyAuthContext): void {
-    this.#settings.set(request, settings);
-    this.#contexts.set(request, ctx);
+    this.#write(request, this.#recordOf(settings, ctx));
   }
 
-  /** Records what the middleware verified (`null`: an anonymous request of an optional route). */
+  /** Records what the middleware that began on the request verified (`null`: an anonymous request of an optional route). */
   set(request: object, ctx: AnyAuthContext | null): void {
-    this.#contexts.set(request, ctx);
+    const settings = this.#read(request)?.settings;
+    if (settings === undefined) throw new Error('ayz-auth: VerifiedRequests.set before begin');
+    this.#write(request, ctx === null ? { settings, ctx } : this.#recordOf(settings, ctx));
   }
 
   /**
@@ -71,7 +118,7 @@ export class VerifiedRequests<Settings> {
    */
   anonymous(request: object, error: unknown, optional: boolean): boolean {
     if (!optional || !(error instanceof AuthError) || error.code !== 'token_missing') return false;
-    this.#contexts.set(request, null);
+    this.set(request, null);
     return true;
   }
 
@@ -80,18 +127,18 @@ export class VerifiedRequests<Settings> {
    * ayz-auth middleware ran): `peekAuth`. Member-typed, so it never shows a machine.
    */
   peek(request: object): AuthContext | null | undefined {
-    const ctx = this.#contexts.get(request);
+    const ctx = this.#contextOf(request);
     return ctx?.kind === 'm2m' ? null : ctx;
   }
 
   /** As `peek`, with M2M callers: `peekCaller`. */
   peekCaller(request: object): AnyAuthContext | null | undefined {
-    return this.#contexts.get(request);
+    return this.#contextOf(request);
   }
 
   /** `getCaller`: the verified context of either kind, or the plain `Error` of `require`. */
   caller(request: object): AnyAuthContext {
-    const ctx = this.#contexts.get(request);
+    const ctx = this.#contextOf(request);
     if (ctx) return ctx;
     throw new Error(this.#unauthenticated(ctx === null, 'getCaller'));
   }
@@ -104,12 +151,12 @@ export class VerifiedRequests<Settings> {
   }
 
   settings(request: object): Settings | undefined {
-    return this.#settings.get(request);
+    return this.#read(request)?.settings;
   }
 
   /** `getAuth`: the verified context, or a plain `Error` (the service's bug, not the client's). */
   require(request: object): AuthContext {
-    const ctx = this.#contexts.get(request);
+    const ctx = this.#contextOf(request);
     if (ctx?.kind === 'member') return ctx;
     const req = this.#words.request;
     throw new Error(
@@ -126,7 +173,7 @@ export class VerifiedRequests<Settings> {
    * check itself answered with one (see `AsyncCheck`).
    */
   decide(request: object, check: AsyncCheck | AnyCallerCheck, guard: string): AuthError | null | Promise<AuthError | null> {
-    const ctx = this.#contexts.get(request);
+    const ctx = this.#contextOf(request);
     if (ctx === undefined) {
       throw new Error(`ayz-auth: ${guard} must run after ${this.#words.verifyAuth} or ${this.#words.verifyAuthOptional}`);
     }
@@ -142,7 +189,7 @@ export class VerifiedRequests<Settings> {
    * rest of a warm authentication, and most handlers never log.
    */
   authLog<L>(request: object, base: { child(bindings: Record<string, string | null>): L }): L | undefined {
-    const ctx = this.#contexts.get(request);
+    const ctx = this.#contextOf(request);
     return ctx ? base.child(logBindings(ctx)) : undefined;
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * The warm answer of a verified token is built at most once per millisecond (ContextMemo): a
+ * second request of the same token in the same millisecond gets the very same frozen context,
+ * the next millisecond a new one with its own `authenticatedAt`, and any change of the cached
+ * directory (an invalidation) a new one at once, never the old. Real driver, test MongoDB;
+ * `Date` is the only thing faked, so that "the same millisecond" is a fact, not a race.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AuthResult } from 'ayz-auth';
+import { settledAuthentication } from 'ayz-auth/internal';
+import { COLLECTIONS, createTestIssuer, seedMember, type TestIssuer } from 'ayz-auth/testing';
+import { connectMonitored, scenarioFactory } from './context-fixture.js';
+
+let issuer: TestIssuer;
+let mongo: Awaited<ReturnType<typeof connectMonitored>>;
+let scenario: ReturnType<typeof scenarioFactory>;
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  mongo = await connectMonitored();
+  scenario = scenarioFactory(mongo, () => issuer);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+afterAll(async () => {
+  await mongo.close();
+  await issuer.close();
+});
+
+/** The context without its timestamp. */
+const withoutTime = (r: AuthResult) => {
+  const { authenticatedAt: _at, ...rest } = r.context;
+  return rest;
+};
+
+describe('warm contexts', () => {
+  it('are shared within one millisecond, new in the next, and rebuilt at once after an invalidation', async () => {
+    const s = scenario({ context: { cacheTeam: true } });
+    const member = await seedMember(s.db, { entitlements: ['reports'] });
+    const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 600 });
+    const headers = { authorization: `Bearer ${token}` };
+    await s.auth.authenticateRequestWithResult(headers); // cold: verified, directory and team cached
+    const settled = settledAuthentication(s.auth);
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.UTC(2026, 10, 29, 9, 0, 0, 0);
+    vi.setSystemTime(t0);
+    const first = await s.auth.authenticateRequestWithResult(headers);
+    const second = await s.auth.authenticateRequestWithResult(headers);
+    const viaAdapterPath = settled(headers, undefined);
+    expect(second.context).toBe(first.context);
+    expect(viaAdapterPath?.context).toBe(first.context);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.context)).toBe(true);
+    expect(first.context.authenticatedAt.getTime()).toBe(t0);
+
+    vi.setSystemTime(t0 + 1);
+    const next = await s.auth.authenticateRequestWithResult(headers);
+    expect(next.context).not.toBe(first.context);
+    expect(next.context.authenticatedAt.getTime()).toBe(t0 + 1);
+    expect(withoutTime(next)).toEqual(withoutTime(first));
+
+    // Same millisecond, new directory: the organization's entitlements change and the service
+    // invalidates the organization; the next request reads them, never the memo.
+    await s.db.collection(COLLECTIONS.organizations).updateOne({ _id: member.organizationId }, { $set: { entitlements: ['reports', 'exports'] } });
+    s.auth.invalidate({ stytchOrgId: member.stytchOrgId });
+    const afterInvalidate = await s.auth.authenticateRequestWithResult(headers);
+    expect(afterInvalidate.context).not.toBe(next.context);
+    expect(afterInvalidate.context.entitlements).toEqual(['reports', 'exports']);
+    expect(afterInvalidate.context.authenticatedAt.getTime()).toBe(t0 + 1);
+
+    // A forgotten token is never answered from the memo.
+    s.auth.invalidate({ token });
+    expect(settled(headers, undefined)).toBeUndefined();
+    await s.auth.close();
+  });
+
+  it('are per token: two tokens of one member in one millisecond get their own contexts', async () => {
+    const s = scenario({ context: { cacheTeam: true } });
+    const member = await seedMember(s.db, {});
+    const tokenA = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-a' });
+    const tokenB = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-b' });
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenB}` });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 9, 0, 0, 0));
+    const a = await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
+    const b = await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenB}` });
+    expect(a.context).not.toBe(b.context);
+    expect(a.context.kind === 'member' && a.context.sessionId).toBe('session-a');
+    expect(b.context.kind === 'member' && b.context.sessionId).toBe('session-b');
+    await s.auth.close();
+  });
+});
