@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { MongoClient } from 'mongodb';
 import type { DirectoryContext, Identity } from './auth-context.js';
 import { m2mContext, type MemberAuthContext } from './auth-context-union.js';
@@ -17,12 +18,11 @@ import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connec
 import { PendingWork } from './context/pending-work.js';
 import { teamSelector, type TeamSelection } from './context/team-selection.js';
 import { AuthError } from './errors.js';
-import { createLibraryLogger } from './logger.js';
+import { createLibraryLogger, requestLog } from './logger.js';
 import { jwksReady, mongoReady } from './readiness.js';
 import { rbacStoreFor, markWithPolicy } from './rbac/auth-wiring.js';
 import type { RbacPolicyStore } from './rbac/policy-store.js';
 import { registerSettledAuthentication } from './internal/settled-authentication.js';
-import { runWithRequestId } from './request-scope.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { logTokenRejection } from './token/rejection-log.js';
 import { TokenVerifier } from './token/token-verifier.js';
@@ -127,9 +127,9 @@ export function createAuth(options: AuthOptions): Auth {
   const summary = startupSummary(resolved);
   logger.info(summary.fields, summary.message);
 
-  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection): Promise<MemberResult> {
+  async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection, log: Logger): Promise<MemberResult> {
     // Tracked so that close() lets a request's lookups and team write-back finish first.
-    const directory = builder ? await work.track(builder.build(identity, team)) : EMPTY_DIRECTORY_CONTEXT;
+    const directory = builder ? await work.track(builder.build(identity, team, log)) : EMPTY_DIRECTORY_CONTEXT;
     return resultOf(identity, directory, refreshedSessionJwt, wiring, rbac);
   }
 
@@ -138,20 +138,21 @@ export function createAuth(options: AuthOptions): Auth {
    * directory, team included when it is cached, in memory) runs synchronously and answers an
    * already settled promise: no async frame, no await, one hash of the token.
    */
-  function authenticateToken(token: string, team: TeamSelection, knownKey?: string): Promise<MemberResult> {
+  function authenticateToken(token: string, team: TeamSelection, log: Logger, knownKey?: string): Promise<MemberResult> {
     if (closed) return Promise.reject(closedError());
     const key = knownKey ?? verifier.keyOf(token);
     const identity = verifier.cachedIdentity(key);
     if (identity === undefined) {
-      return verifier.verifyKeyed(token, key).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt, team));
+      return verifier.verifyKeyed(token, key, log).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt, team, log));
     }
-    return authenticateCachedIdentity(identity, team);
+    return authenticateCachedIdentity(identity, team, log);
   }
 
-  function authenticateCachedIdentity(identity: Identity, team: TeamSelection): Promise<MemberResult> {
+  /** `log`: the request's logger, or its id (the logger is made only when the directory must be read). */
+  function authenticateCachedIdentity(identity: Identity, team: TeamSelection, log: Logger | string | number | undefined): Promise<MemberResult> {
     const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
     if (directory !== undefined) return Promise.resolve(warmResult(identity, directory));
-    return authenticateVerified(identity, null, team);
+    return authenticateVerified(identity, null, team, typeof log === 'object' ? log : requestLog(logger, log));
   }
 
   /**
@@ -165,7 +166,7 @@ export function createAuth(options: AuthOptions): Auth {
     // Cookies or M2M tokens (issue 17, opt-in): their own path; without them, exactly the old one.
     const accept = options?.accept ?? resolved.tokenSources.accept;
     if (!isHeaderSessionOnly(resolved.tokenSources, accept)) {
-      return runWithRequestId(options?.requestId, () => authenticateFromSources(headers, options?.method ?? '', accept));
+      return authenticateFromSources(headers, options?.method ?? '', accept, requestLog(logger, options?.requestId));
     }
     let key: string | undefined;
     let candidate: string | null = null;
@@ -176,12 +177,12 @@ export function createAuth(options: AuthOptions): Auth {
       if (candidate !== null) {
         key = verifier.keyOf(candidate);
         const identity = verifier.cachedIdentity(key, true);
-        if (identity !== undefined) return authenticateCachedIdentity(identity, team);
+        if (identity !== undefined) return authenticateCachedIdentity(identity, team, options?.requestId);
       }
     } catch (error) {
       return Promise.reject(error);
     }
-    return runWithRequestId(options?.requestId, () => authenticateHeadersSlow(headers, candidate, key, team));
+    return authenticateHeadersSlow(headers, candidate, key, team, requestLog(logger, options?.requestId));
   }
 
   /**
@@ -205,22 +206,22 @@ export function createAuth(options: AuthOptions): Auth {
     }
   }
 
-  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined, team: TeamSelection): Promise<AuthResult> {
+  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined, team: TeamSelection, log: Logger): Promise<AuthResult> {
     let token: string;
     try {
       token = extractBearerToken(headers);
     } catch (error) {
-      logTokenRejection(logger, error, null);
+      logTokenRejection(log, error, null);
       return Promise.reject(error);
     }
-    return authenticateToken(token, team, token === candidate ? key : undefined).catch((error: unknown) => {
-      logTokenRejection(logger, error, token);
+    return authenticateToken(token, team, log, token === candidate ? key : undefined).catch((error: unknown) => {
+      logTokenRejection(log, error, token);
       throw error;
     });
   }
 
   /** Header or cookie, CSRF, kind, then the member path (unchanged) or the M2M verifier (no MongoDB). */
-  function authenticateFromSources(headers: RequestHeaders, method: string, accept: readonly AcceptedTokenKind[]): Promise<AuthResult> {
+  function authenticateFromSources(headers: RequestHeaders, method: string, accept: readonly AcceptedTokenKind[], log: Logger): Promise<AuthResult> {
     let token: string;
     let machine: boolean;
     let team: TeamSelection;
@@ -230,14 +231,14 @@ export function createAuth(options: AuthOptions): Auth {
       token = credential.token;
       machine = credential.kind === 'm2m';
     } catch (error) {
-      logTokenRejection(logger, error, null);
+      logTokenRejection(log, error, null);
       return Promise.reject(error);
     }
     const verified: Promise<AuthResult> = machine
       ? verifyM2mToken(token, verifier.jwks, verifier.policy).then((identity) => ({ context: m2mContext(identity), refreshedSessionJwt: null }))
-      : authenticateToken(token, team);
+      : authenticateToken(token, team, log);
     return verified.catch((error: unknown) => {
-      logTokenRejection(logger, error, token);
+      logTokenRejection(log, error, token);
       throw error;
     });
   }
@@ -249,7 +250,7 @@ export function createAuth(options: AuthOptions): Auth {
       if (typeof token !== 'string') throw new AuthError('token_missing');
       try {
         // No request headers here: the team is the stored one (or none in `header` mode).
-        return (await authenticateToken(checkBearerToken(token), selectTeam(undefined))).context;
+        return (await authenticateToken(checkBearerToken(token), selectTeam(undefined), logger)).context;
       } catch (error) {
         logTokenRejection(logger, error, token);
         throw error;

@@ -111,27 +111,31 @@ export class ContextBuilder implements WatchTarget {
   }
 
   /** Round trip 1; with provisioning on, a member without a user for the org is provisioned first. */
-  private async loadDirectory(identity: Identity): Promise<DirectoryEntry> {
+  private async loadDirectory(identity: Identity, log: Logger): Promise<DirectoryEntry> {
     const db = await this.dbs.db();
-    const lookup = () => lookupDirectory(db, identity.memberId, identity.stytchOrgId, this.logger);
+    const lookup = () => lookupDirectory(db, identity.memberId, identity.stytchOrgId, log);
     const found = await lookup();
-    return this.provisioner ? this.provisioner.afterLookup(identity, found, lookup) : found;
+    return this.provisioner ? this.provisioner.afterLookup(identity, found, lookup, log) : found;
   }
 
-  async build(identity: Identity, selection: TeamSelection = STORED_TEAM): Promise<DirectoryContext> {
+  /**
+   * `log`: the logger of the request being authenticated (its lines carry the request id). A
+   * load shared by concurrent requests logs with the first one's.
+   */
+  async build(identity: Identity, selection: TeamSelection = STORED_TEAM, log: Logger = this.logger): Promise<DirectoryContext> {
     const { memberId, stytchOrgId } = identity;
     const key = keyOf(stytchOrgId, memberId);
     if (selection.kind === 'invalid') throw new AuthError('team_header_invalid', { reason: selection.reason });
     let entry: DirectoryEntry;
     try {
-      entry = await this.directory.get(key, () => this.loadDirectory(identity));
+      entry = await this.directory.get(key, () => this.loadDirectory(identity, log));
     } catch (error) {
-      return this.unavailable(error, identity, EMPTY_DIRECTORY_CONTEXT);
+      return this.unavailable(error, identity, EMPTY_DIRECTORY_CONTEXT, log);
     }
 
     const { organization, user } = entry;
     const base = baseContext(entry);
-    if (selection.kind === 'header') return this.requestedTeam(identity, entry, base, selection.teamHex);
+    if (selection.kind === 'header') return this.requestedTeam(identity, entry, base, selection.teamHex, log);
     // Without the organization no team can be proven to belong to it; without a user there is none.
     if (!organization || !user || selection.kind === 'none') return base;
 
@@ -146,12 +150,12 @@ export class ContextBuilder implements WatchTarget {
           user,
           writeBack: this.settings.writeBackTeam,
           requireTeamMembership: this.settings.requireTeamMembership,
-          logger: this.logger,
+          logger: log,
         }),
         this.settings.watch && !this.watched ? { fresh: !this.settings.cacheTeam, ttlSec: this.settings.teamTtlSec } : {},
       );
     } catch (error) {
-      return this.unavailable(error, identity, base);
+      return this.unavailable(error, identity, base, log);
     }
     return withTeam(entry, base, team);
   }
@@ -161,10 +165,10 @@ export class ContextBuilder implements WatchTarget {
    * the directory. A team that cannot be proven to be the caller's is a 403, never a context
    * without a team: the caller asked for that team.
    */
-  private async requestedTeam(identity: Identity, entry: DirectoryEntry, base: DirectoryContext, teamHex: string): Promise<DirectoryContext> {
+  private async requestedTeam(identity: Identity, entry: DirectoryEntry, base: DirectoryContext, teamHex: string, log: Logger): Promise<DirectoryContext> {
     const { organization, user } = entry;
     if (!organization || !user) {
-      this.logger.warn(
+      log.warn(
         { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, teamId: teamHex },
         logText('requestedTeamUnchecked', teamHex),
       );
@@ -180,11 +184,11 @@ export class ContextBuilder implements WatchTarget {
           organization,
           user,
           teamHex,
-          logger: this.logger,
+          logger: log,
         }),
       );
     } catch (error) {
-      return this.unavailable(error, identity, base);
+      return this.unavailable(error, identity, base, log);
     }
     if (verdict === TEAM_FORBIDDEN) throw new AuthError('team_forbidden');
     return withTeam(entry, base, verdict as TeamChoice);
@@ -248,14 +252,14 @@ export class ContextBuilder implements WatchTarget {
    * grant less (or, through a stale cache, other) than the truth. `degrade` restores the
    * Python behaviour — what is known, nulls for the rest — and says so at WARN.
    */
-  private unavailable(error: unknown, identity: Identity, known: DirectoryContext): DirectoryContext {
+  private unavailable(error: unknown, identity: Identity, known: DirectoryContext, log: Logger): DirectoryContext {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const fields = { stytchMemberId: identity.memberId, stytchOrgId: identity.stytchOrgId, err: reason };
     if (this.settings.onUnavailable === 'degrade') {
-      this.logger.warn(fields, logText('contextDegraded', reason));
+      log.warn(fields, logText('contextDegraded', reason));
       return { ...known, currentTeamId: null, currentTeamName: null };
     }
-    this.logger.error(fields, logText('contextUnavailable', reason));
+    log.error(fields, logText('contextUnavailable', reason));
     throw new AuthError('context_unavailable', { cause: error });
   }
 }

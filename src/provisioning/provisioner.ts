@@ -50,7 +50,7 @@ export class Provisioner {
   }
 
   /** What the builder should use instead of `entry`. `relookup` re-runs round trip 1. */
-  async afterLookup(identity: Identity, entry: DirectoryEntry, relookup: () => Promise<DirectoryEntry>): Promise<DirectoryEntry> {
+  async afterLookup(identity: Identity, entry: DirectoryEntry, relookup: () => Promise<DirectoryEntry>, log: Logger = this.logger): Promise<DirectoryEntry> {
     const { organization, user } = entry;
     if (organization && user && user.via === 'membership') {
       this.touchLastLogin(identity, user.hex);
@@ -61,7 +61,7 @@ export class Provisioner {
       return entry;
     }
     this.checkIndexesOnce();
-    const result = await this.provision(identity);
+    const result = await this.provision(identity, log);
     if (result.status === 'skipped') {
       if (user) this.touchLastLogin(identity, user.hex);
       return entry;
@@ -71,8 +71,8 @@ export class Provisioner {
     return relookup();
   }
 
-  async provision(identity: Identity): Promise<ProvisionResult> {
-    return provisionResolved(await this.dbs.db(), identity, this.options, this.logger);
+  async provision(identity: Identity, log: Logger = this.logger): Promise<ProvisionResult> {
+    return provisionResolved(await this.dbs.db(), identity, this.options, log);
   }
 
   /**

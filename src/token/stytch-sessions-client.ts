@@ -75,17 +75,18 @@ export class StytchSessionsClient {
    * Throws `session_invalid` (with the reason) when Stytch rejects the session, and
    * `stytch_unavailable` otherwise: at once when no call may start, else after the retries.
    */
-  async authenticate(credential: SessionCredential, fingerprint: string): Promise<AuthenticateResponse> {
+  /** `log`: the logger of the request the call is made for (its lines carry the request id). */
+  async authenticate(credential: SessionCredential, fingerprint: string, log: Logger = this.logger): Promise<AuthenticateResponse> {
     const admission = this.gate.tryAcquire();
     if (!admission.admitted) throw this.refuse(admission.refusal);
     try {
-      return await this.attempts(credential, fingerprint);
+      return await this.attempts(credential, fingerprint, log);
     } finally {
       admission.release();
     }
   }
 
-  private async attempts(credential: SessionCredential, fingerprint: string): Promise<AuthenticateResponse> {
+  private async attempts(credential: SessionCredential, fingerprint: string, log: Logger): Promise<AuthenticateResponse> {
     let last: Attempt = { kind: 'transient', reason: 'not attempted' };
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       if (attempt > 0) {
@@ -99,20 +100,20 @@ export class StytchSessionsClient {
       if (last.kind === 'rate-limited') {
         this.gate.backOff(last.backOffMs);
         const backOffSec = Math.ceil(last.backOffMs / 1000);
-        this.logger.warn({ tokenFingerprint: fingerprint, backOffSec }, logText('stytchRateLimited'));
+        log.warn({ tokenFingerprint: fingerprint, backOffSec }, logText('stytchRateLimited'));
         throw new AuthError('stytch_unavailable', { reason: `Stytch answered 429; no call for ${backOffSec} s`, retryAfterSec: backOffSec });
       }
       if (last.kind === 'rejected') {
         const errorType = last.errorType !== null && ERROR_TYPE.test(last.errorType) ? last.errorType : 'no recognised error_type';
         if (last.status === 401 && last.errorType === 'unauthorized_credentials') {
           // Our project id / secret are wrong: the caller's session may be fine.
-          this.logger.error({ status: last.status, errorType: last.errorType }, logText('stytchBadCredentials'));
+          log.error({ status: last.status, errorType: last.errorType }, logText('stytchBadCredentials'));
           throw new AuthError('stytch_unavailable', { reason: 'Stytch rejected our project credentials (401 unauthorized_credentials)' });
         }
         // No log line of its own: the caller logs the rejection (DEBUG each, INFO summarised).
         throw new AuthError('session_invalid', { reason: `Stytch answered ${last.status} ${errorType}` });
       }
-      this.logger.warn({ tokenFingerprint: fingerprint, attempt: attempt + 1, reason: last.reason }, logText('stytchAttemptFailed'));
+      log.warn({ tokenFingerprint: fingerprint, attempt: attempt + 1, reason: last.reason }, logText('stytchAttemptFailed'));
     }
     const reason = last.kind === 'transient' ? last.reason : 'no answer';
     throw new AuthError('stytch_unavailable', {

@@ -95,11 +95,14 @@ export class TokenVerifier {
     return entry.identity;
   }
 
-  /** `verify` after a cache miss, when the caller already holds `key = keyOf(token)`. */
-  verifyKeyed(token: string, key: string): Promise<VerifiedToken> {
+  /**
+   * `verify` after a cache miss, when the caller already holds `key = keyOf(token)`. `log`: the
+   * request's logger (a verification shared by concurrent requests logs with the first one's).
+   */
+  verifyKeyed(token: string, key: string, log: Logger = this.logger): Promise<VerifiedToken> {
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.verifyUncached(token, key).finally(() => this.inflight.delete(key));
+      pending = this.verifyUncached(token, key, log).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
@@ -112,7 +115,7 @@ export class TokenVerifier {
     this.rejected.delete(key);
   }
 
-  private async verifyUncached(token: string, key: string): Promise<VerifiedToken> {
+  private async verifyUncached(token: string, key: string, log: Logger): Promise<VerifiedToken> {
     const remembered = this.rejected.get(key);
     if (remembered !== undefined) {
       this.rejections.record(remembered.code, 'remembered');
@@ -127,7 +130,7 @@ export class TokenVerifier {
         // Not a Stytch session token: it never costs a call to Stytch.
         throw new AuthError('session_invalid', { reason: `an opaque token of ${token.length} characters (Stytch's are ${STYTCH_OPAQUE_TOKEN_LENGTH})` });
       }
-      return this.remote({ session_token: token }, key, token, 'session_invalid');
+      return this.remote({ session_token: token }, key, token, log, 'session_invalid');
     }
     const verdict = await verifySessionJwt(token, this.jwks, this.policy);
     if (verdict.ok) {
@@ -143,7 +146,7 @@ export class TokenVerifier {
     }
     // Signed by Stytch for this project, merely expired: Stytch may still hold the session live.
     if (!this.stytch) throw new AuthError('token_expired', { reason: `the JWT ${verdict.reason}, and no stytch.secret to renew it with` });
-    return this.remote({ session_jwt: token }, key, token, 'token_expired', verdict.reason);
+    return this.remote({ session_jwt: token }, key, token, log, 'token_expired', verdict.reason);
   }
 
   /**
@@ -155,13 +158,14 @@ export class TokenVerifier {
     credential: SessionCredential,
     key: string,
     token: string,
+    log: Logger,
     rejectedAs: RejectedTokenEntry['code'],
     expiredReason?: string,
   ): Promise<VerifiedToken> {
     const stytch = this.stytch as StytchSessionsClient;
     let body: AuthenticateResponse;
     try {
-      body = await stytch.authenticate(credential, tokenFingerprint(token));
+      body = await stytch.authenticate(credential, tokenFingerprint(token), log);
     } catch (error) {
       if (!(error instanceof AuthError) || error.code !== 'session_invalid') throw error;
       const reason = rejectedAs === 'token_expired' ? `the JWT ${expiredReason ?? 'has expired'} and its session is gone: ${error.reason ?? 'rejected by Stytch'}` : (error.reason ?? 'rejected by Stytch');
