@@ -151,6 +151,8 @@ const AUTH_LOG_PROPERTY: PropertyDescriptor = { get: lazyAuthLog, set: replaceAu
 
 /** Request prototypes that carry the `authLog` accessor (Express gives each app its own). */
 const withAuthLog = new WeakSet<object>();
+/** The last of them seen: most processes have one app, so one comparison per request. */
+let lastAuthLogPrototype: object | null = null;
 
 /**
  * Makes `req.authLog` read this request's verified caller: the accessor on its prototype (once
@@ -160,11 +162,15 @@ const withAuthLog = new WeakSet<object>();
 function exposeAuthLog(req: Request): void {
   if (Object.prototype.hasOwnProperty.call(req, 'authLog')) delete req.authLog;
   const proto: unknown = Object.getPrototypeOf(req);
+  if (proto === lastAuthLogPrototype) return;
   if (typeof proto !== 'object' || proto === null) {
     Object.defineProperty(req, 'authLog', AUTH_LOG_PROPERTY);
     return;
   }
-  if (withAuthLog.has(proto)) return;
+  if (withAuthLog.has(proto)) {
+    lastAuthLogPrototype = proto;
+    return;
+  }
   const existing = Object.getOwnPropertyDescriptor(proto, 'authLog');
   if (existing === undefined && !('authLog' in proto)) {
     Object.defineProperty(proto, 'authLog', AUTH_LOG_PROPERTY);
@@ -239,6 +245,24 @@ function verifier(auth: Auth, optional: boolean, options: VerifyAuthOptions, fn:
     exposeAuthLog(req);
     const headers = authenticationHeaders(req.headers, req.rawHeaders);
     const warm = settled(headers, kinds);
+    if (warm !== undefined && warm.refreshedSessionJwt === null) {
+      const ctx = warm.context;
+      verified.record(req, settings, ctx);
+      if (assignAuth) {
+        try {
+          // A store site of its own: here `auth` is added to requests of one shape (the slow
+          // way's stores, of other shapes, would make it a polymorphic store for everyone).
+          (req as { auth?: AuthContext | null }).auth = ctx.kind === 'member' ? ctx : null;
+        } catch (error) {
+          // e.g. a getter-only `auth` defined by another middleware: a bug of the service.
+          next(error);
+          return;
+        }
+      }
+      if (proceed) proceed(ctx.kind === 'member' ? ctx : null, next);
+      else next();
+      return;
+    }
     if (warm !== undefined) {
       verified.record(req, settings, warm.context);
       accepted(req, res, next, warm);

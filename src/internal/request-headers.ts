@@ -3,7 +3,9 @@ import type { RequestHeaders } from '../auth-types.js';
 const AUTHORIZATION = 'authorization';
 
 function isAuthorization(name: string | undefined): boolean {
-  return name !== undefined && name.length === 13 && name.toLowerCase() === AUTHORIZATION;
+  if (name === undefined || name.length !== 13) return false;
+  // The two usual spellings without allocating; any other casing is still caught.
+  return name === AUTHORIZATION || name === 'Authorization' || name.toLowerCase() === AUTHORIZATION;
 }
 
 /**
