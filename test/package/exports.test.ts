@@ -163,7 +163,7 @@ describe('the exports of every entry point', () => {
       const internal = await import('ayz-auth/internal');
       const store = new internal.VerifiedRequests({ request: 'req', verifyAuth: 'v', verifyAuthOptional: 'o' });
       const req = {};
-      store.set(req, null);
+      store.begin(req, {}); store.set(req, null);
       console.log(String(store.decide(req, () => null, 'g') instanceof core.AuthError));
     `;
     const cjs = `
@@ -171,7 +171,7 @@ describe('the exports of every entry point', () => {
       const internal = require('ayz-auth/internal');
       const store = new internal.VerifiedRequests({ request: 'req', verifyAuth: 'v', verifyAuthOptional: 'o' });
       const req = {};
-      store.set(req, null);
+      store.begin(req, {}); store.set(req, null);
       console.log(String(store.decide(req, () => null, 'g') instanceof core.AuthError));
     `;
     expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }).trim()).toBe('true');
