@@ -20,6 +20,10 @@ export interface AuthContext {
   readonly sessionExpiresAt: Date | null;
   readonly sessionLastAccessedAt: Date | null;
   readonly customClaims: Readonly<Record<string, unknown>>;
+  /**
+   * When this request was authenticated (millisecond). Requests of the same token in the same
+   * millisecond may share one frozen context, this `Date` included: never mutate it.
+   */
   readonly authenticatedAt: Date;
   /** Hex ObjectId of the `users` document. */
   readonly mongoUserId: string | null;
