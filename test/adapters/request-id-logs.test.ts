@@ -6,7 +6,6 @@
  * "Token rejected" line.
  */
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
 import express from 'express';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
@@ -18,30 +17,7 @@ import { verifyAuth } from 'ayz-auth/express';
 import ayzAuth from 'ayz-auth/fastify';
 import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
 import { bearer, closeServer, httpRequest, listen } from './http-client.js';
-
-interface Line {
-  msg?: string;
-  reqId?: unknown;
-  [field: string]: unknown;
-}
-
-/** A writable that keeps every JSON line pino writes. */
-function lineSink(): { stream: Writable; lines: () => Line[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Line);
-  return { stream, lines };
-}
+import { lineSink } from '../support/log-lines.js';
 
 let issuer: TestIssuer;
 

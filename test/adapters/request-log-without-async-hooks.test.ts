@@ -9,7 +9,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import express from 'express';
 import fastify from 'fastify';
 import { MongoClient, type Db } from 'mongodb';
@@ -21,29 +20,7 @@ import { verifyAuth } from 'ayz-auth/express';
 import ayzAuth from 'ayz-auth/fastify';
 import { createTestIssuer, seedOrganization, seedUser, type TestIssuer } from 'ayz-auth/testing';
 import { bearer, closeServer, httpRequest, listen } from './http-client.js';
-
-interface Line {
-  msg?: string;
-  reqId?: unknown;
-  [field: string]: unknown;
-}
-
-function lineSink(): { stream: Writable; lines: () => Line[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Line);
-  return { stream, lines };
-}
+import { lineSink } from '../support/log-lines.js';
 
 let issuer: TestIssuer;
 let client: MongoClient;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createAuth, type Auth, type AuthOptions } from 'ayz-auth';
-import type { TestIssuer } from 'ayz-auth/testing';
+import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
 import { captureLogs, type CapturedLog } from '../support/log-capture.js';
 
 /** Commands that are database work; handshakes and monitoring are not round trips of ours. */
@@ -51,5 +51,34 @@ export function scenarioFactory(mongo: MonitoredMongo & { events: CommandStarted
         from = mongo.events.length;
       },
     };
+  };
+}
+
+/**
+ * The issuer, the monitored client and the scenario factory of a test file (or `describe`
+ * block), made in its `beforeAll` and closed in its `afterAll`; read them inside tests.
+ */
+export function useContextFixture(): { readonly issuer: TestIssuer; scenario(options?: Partial<AuthOptions>): Scenario } {
+  let issuer: TestIssuer | undefined;
+  let mongo: Awaited<ReturnType<typeof connectMonitored>> | undefined;
+  let scenario: ReturnType<typeof scenarioFactory> | undefined;
+  beforeAll(async () => {
+    issuer = await createTestIssuer();
+    mongo = await connectMonitored();
+    scenario = scenarioFactory(mongo, () => issuer as TestIssuer);
+  });
+  afterAll(async () => {
+    await mongo?.close();
+    await issuer?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useContextFixture: read inside a test, after beforeAll');
+    return value;
+  };
+  return {
+    get issuer() {
+      return ready(issuer);
+    },
+    scenario: (options) => ready(scenario)(options),
   };
 }

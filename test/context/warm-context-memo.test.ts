@@ -5,27 +5,17 @@
  * directory (an invalidation) a new one at once, never the old. Real driver, test MongoDB;
  * `Date` is the only thing faked, so that "the same millisecond" is a fact, not a race.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuthResult } from 'ayz-auth';
 import { settledAuthentication } from 'ayz-auth/internal';
-import { COLLECTIONS, createTestIssuer, seedMember, type TestIssuer } from 'ayz-auth/testing';
-import { connectMonitored, scenarioFactory } from './context-fixture.js';
+import { COLLECTIONS, seedMember } from 'ayz-auth/testing';
+import { useContextFixture } from './context-fixture.js';
 
-let issuer: TestIssuer;
-let mongo: Awaited<ReturnType<typeof connectMonitored>>;
-let scenario: ReturnType<typeof scenarioFactory>;
+const fixture = useContextFixture();
+const scenario = fixture.scenario;
 
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-  mongo = await connectMonitored();
-  scenario = scenarioFactory(mongo, () => issuer);
-});
 afterEach(() => {
   vi.useRealTimers();
-});
-afterAll(async () => {
-  await mongo.close();
-  await issuer.close();
 });
 
 /** The context without its timestamp. */
@@ -38,7 +28,7 @@ describe('warm contexts', () => {
   it('are shared within one millisecond, new in the next, and rebuilt at once after an invalidation', async () => {
     const s = scenario({ context: { cacheTeam: true } });
     const member = await seedMember(s.db, { entitlements: ['reports'] });
-    const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 600 });
+    const token = fixture.issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 600 });
     const headers = { authorization: `Bearer ${token}` };
     await s.auth.authenticateRequestWithResult(headers); // cold: verified, directory and team cached
     const settled = settledAuthentication(s.auth);
@@ -79,8 +69,8 @@ describe('warm contexts', () => {
   it('are per token: two tokens of one member in one millisecond get their own contexts', async () => {
     const s = scenario({ context: { cacheTeam: true } });
     const member = await seedMember(s.db, {});
-    const tokenA = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-a' });
-    const tokenB = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-b' });
+    const tokenA = fixture.issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-a' });
+    const tokenB = fixture.issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, sessionId: 'session-b' });
     await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
     await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenB}` });
     vi.useFakeTimers({ toFake: ['Date'] });
