@@ -1,38 +1,25 @@
 import { ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuth, createRecommendedIndexes, RECOMMENDED_INDEXES } from 'ayz-auth';
 import {
-  createTestIssuer,
   seedOrganization,
   seedOrgMembership,
   seedTeam,
   seedTeamMembership,
   seedUser,
-  type TestIssuer,
 } from 'ayz-auth/testing';
-import { connectMonitored, scenarioFactory, type Scenario } from './context-fixture.js';
+import { useContextFixture, type Scenario } from './context-fixture.js';
 import { rejection } from '../support/errors.js';
 
-let issuer: TestIssuer;
-let mongo: Awaited<ReturnType<typeof connectMonitored>>;
-let scenario: ReturnType<typeof scenarioFactory>;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-  mongo = await connectMonitored();
-  scenario = scenarioFactory(mongo, () => issuer);
-});
-afterAll(async () => {
-  await mongo.close();
-  await issuer.close();
-});
+const fixture = useContextFixture();
+const scenario = fixture.scenario;
 
 const M = 'member-test-m1';
 const O = 'organization-test-o1';
 const O2 = 'organization-test-o2';
 
 function tokenFor(memberId: string, organizationId: string): string {
-  return issuer.sessionJwt({ memberId, organizationId });
+  return fixture.issuer.sessionJwt({ memberId, organizationId });
 }
 
 async function login(s: Scenario, memberId = M, organizationId = O) {
@@ -379,7 +366,7 @@ describe('building the context (behaviour.md, scenarios of the context issue)', 
     const s = scenario();
     await seedBasic(s);
     s.resetCommands();
-    const error = await rejection(s.auth.authenticate(issuer.sessionJwt({ memberId: M, claims: { sub: { $gt: '' } } })));
+    const error = await rejection(s.auth.authenticate(fixture.issuer.sessionJwt({ memberId: M, claims: { sub: { $gt: '' } } })));
     expect(error.code).toBe('token_invalid');
     expect(s.commands()).toHaveLength(0);
   });
@@ -405,7 +392,7 @@ describe('12. MongoDB failing', () => {
   it('fails closed with 503 context_unavailable by default', async () => {
     const s = scenario();
     const auth = createAuth({
-      stytch: issuer.authOptions,
+      stytch: fixture.issuer.authOptions,
       mongo: { uri: closedPort, clientOptions: { serverSelectionTimeoutMS: 300 } },
       logger: s.logs.logger,
     });
@@ -420,7 +407,7 @@ describe('12. MongoDB failing', () => {
   it('with onUnavailable: degrade, answers the identity with null Mongo fields and a WARN', async () => {
     const s = scenario();
     const auth = createAuth({
-      stytch: issuer.authOptions,
+      stytch: fixture.issuer.authOptions,
       mongo: { uri: closedPort, clientOptions: { serverSelectionTimeoutMS: 300 } },
       context: { onUnavailable: 'degrade' },
       logger: s.logs.logger,
@@ -432,7 +419,7 @@ describe('12. MongoDB failing', () => {
   });
 
   it('without a mongo option: identity only, no database at all', async () => {
-    const auth = createAuth({ stytch: issuer.authOptions });
+    const auth = createAuth({ stytch: fixture.issuer.authOptions });
     const ctx = await auth.authenticate(tokenFor(M, O));
     expect([ctx.mongoUserId, ctx.orgId, ctx.entitlements, ctx.currentTeamId]).toEqual([null, null, null, null]);
   });

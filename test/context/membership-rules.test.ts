@@ -6,31 +6,18 @@
  * `createAuth` + `auth.authenticate`.
  */
 import { ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createTestIssuer,
   seedOrganization,
   seedOrgMembership,
   seedTeam,
   seedTeamMembership,
   seedUser,
-  type TestIssuer,
 } from 'ayz-auth/testing';
-import { connectMonitored, scenarioFactory, type Scenario } from './context-fixture.js';
+import { useContextFixture, type Scenario } from './context-fixture.js';
 
-let issuer: TestIssuer;
-let mongo: Awaited<ReturnType<typeof connectMonitored>>;
-let scenario: ReturnType<typeof scenarioFactory>;
-
-beforeAll(async () => {
-  issuer = await createTestIssuer();
-  mongo = await connectMonitored();
-  scenario = scenarioFactory(mongo, () => issuer);
-});
-afterAll(async () => {
-  await mongo.close();
-  await issuer.close();
-});
+const fixture = useContextFixture();
+const scenario = fixture.scenario;
 
 const M = 'member-test-rules';
 const O = 'organization-test-rules';
@@ -38,7 +25,7 @@ const O2 = 'organization-test-rules-2';
 
 async function login(s: Scenario, memberId = M, organizationId = O) {
   s.resetCommands();
-  const token = issuer.sessionJwt({ memberId, organizationId });
+  const token = fixture.issuer.sessionJwt({ memberId, organizationId });
   const ctx = await s.auth.authenticate(token);
   s.logs.expectNoSecrets(token);
   return ctx;

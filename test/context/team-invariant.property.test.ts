@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { ObjectId, type Document } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestIssuer, type TestIssuer } from 'ayz-auth/testing';
-import { connectMonitored, scenarioFactory } from './context-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { useContextFixture } from './context-fixture.js';
 
 const ORGS = ['organization-test-p0', 'organization-test-p1', 'organization-test-p2'] as const;
 const M = 'member-test-prop';
@@ -25,18 +24,8 @@ const world = fc.record({
 });
 
 describe('invariant over random multi-org data', () => {
-  let issuer: TestIssuer;
-  let mongo: Awaited<ReturnType<typeof connectMonitored>>;
-  let scenario: ReturnType<typeof scenarioFactory>;
-  beforeAll(async () => {
-    issuer = await createTestIssuer();
-    mongo = await connectMonitored();
-    scenario = scenarioFactory(mongo, () => issuer);
-  });
-  afterAll(async () => {
-    await mongo.close();
-    await issuer.close();
-  });
+  const fixture = useContextFixture();
+  const scenario = fixture.scenario;
 
   it('currentTeamId is null or a team whose organization is orgId; the user is never another org’s', async () => {
     await fc.assert(
@@ -74,7 +63,7 @@ describe('invariant over random multi-org data', () => {
           .map((m) => ({ stytch_member_id: M, organization_id: orgIds[m.i], user_id: userId, ...(m.status === 'no-status' ? {} : { status: m.status }) }));
         if (orgRows.length) await s.db.collection('user_organization_memberships').insertMany(orgRows);
 
-        const ctx = await s.auth.authenticate(issuer.sessionJwt({ memberId: M, organizationId: ORGS[w.authOrg] }));
+        const ctx = await s.auth.authenticate(fixture.issuer.sessionJwt({ memberId: M, organizationId: ORGS[w.authOrg] }));
         const orgHex = orgIds[w.authOrg]!.toHexString();
         expect(ctx.orgId).toBe(orgHex);
 
