@@ -118,9 +118,18 @@ export function createAuth(options: AuthOptions): Auth {
   // Per-request team selection (context.team); in the default `stored` mode no header is read.
   const selectTeam = teamSelector(resolved.context.team);
   const warmResults = new ContextMemo<MemberResult>();
-  /** The answer of a verified token whose whole context is in memory (see ContextMemo). */
-  const warmResult = (identity: Identity, directory: DirectoryContext): MemberResult =>
-    warmResults.result(identity, directory, (authenticatedAt) => resultOf(identity, directory, null, wiring, rbac, authenticatedAt));
+  /**
+   * The answer of a verified token when its whole context is in memory, else undefined (see
+   * ContextMemo): the memo while the context caches have not changed, else their lookup.
+   */
+  const warmResult = (identity: Identity, team: TeamSelection): MemberResult | undefined => {
+    const generation = builder ? builder.generation : 0;
+    const memo = warmResults.peek(identity, team, generation);
+    if (memo !== undefined) return memo;
+    const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
+    if (directory === undefined) return undefined;
+    return warmResults.result(identity, directory, team, generation, (authenticatedAt) => resultOf(identity, directory, null, wiring, rbac, authenticatedAt));
+  };
   const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
   let closed = false;
   let closing: Promise<void> | null = null;
@@ -150,8 +159,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   /** `log`: the request's logger, or its id (the logger is made only when the directory must be read). */
   function authenticateCachedIdentity(identity: Identity, team: TeamSelection, log: Logger | string | number | undefined): Promise<MemberResult> {
-    const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
-    if (directory !== undefined) return Promise.resolve(warmResult(identity, directory));
+    const warm = warmResult(identity, team);
+    if (warm !== undefined) return Promise.resolve(warm);
     return authenticateVerified(identity, null, team, typeof log === 'object' ? log : requestLog(logger, log));
   }
 
@@ -198,9 +207,7 @@ export function createAuth(options: AuthOptions): Auth {
       const candidate = bearerCandidate(headers);
       if (candidate === null) return undefined;
       const identity = verifier.cachedIdentity(verifier.keyOf(candidate), true);
-      if (identity === undefined) return undefined;
-      const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
-      return directory === undefined ? undefined : warmResult(identity, directory);
+      return identity === undefined ? undefined : warmResult(identity, team);
     } catch {
       return undefined;
     }

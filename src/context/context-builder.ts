@@ -206,6 +206,14 @@ export class ContextBuilder implements WatchTarget {
     this.requestedTeams.deleteWhere(match);
   }
 
+  /**
+   * Changes whenever `cached` could answer otherwise for some member (the directory, team and
+   * requested-team caches changed, or context.watch opened or closed: that clears the teams).
+   */
+  get generation(): number {
+    return this.directory.generation + this.teams.generation + this.requestedTeams.generation;
+  }
+
   /** Whether a cached team may answer: `cacheTeam`, or context.watch with its stream open. */
   private teamCached(): boolean {
     return this.settings.watch ? this.watched || this.settings.cacheTeam : this.settings.cacheTeam;

@@ -20,6 +20,7 @@ export class SharedLoadCache<V extends object> {
    * being fetched, and an invalidation by organization or by member must reach those too.
    */
   private readonly loading = new Map<string, number>();
+  #generation = 0;
 
   constructor(max: number, ttlSec: number) {
     this.keeps = ttlSec > 0;
@@ -27,10 +28,17 @@ export class SharedLoadCache<V extends object> {
       max,
       ...(this.keeps ? { ttl: ttlSec * 1000 } : {}),
       ignoreFetchAbort: true,
+      // Whatever leaves the cache (deleted, evicted, expired, replaced) changes the generation.
+      dispose: () => {
+        this.#generation++;
+      },
       fetchMethod: async (key, _stale, { context }) => {
         this.loading.set(key, (this.loading.get(key) ?? 0) + 1);
         try {
-          return await context();
+          const value = await context();
+          // About to be stored (in the microtask that follows, before any other request runs).
+          this.#generation++;
+          return value;
         } finally {
           const left = (this.loading.get(key) ?? 1) - 1;
           if (left === 0) this.loading.delete(key);
@@ -60,6 +68,16 @@ export class SharedLoadCache<V extends object> {
   }
 
   deleteWhere(match: (key: string) => boolean): void {
+    this.#generation++;
     for (const key of [...this.lru.keys(), ...this.loading.keys()]) if (match(key)) this.lru.delete(key);
+  }
+
+  /**
+   * Changes whenever what `peek` could answer changes (a value stored, deleted, evicted,
+   * replaced or found expired), so an answer derived from `peek` may be reused while it holds.
+   * An entry's TTL running out is seen on the next `peek` of it, as lru-cache sees it.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 }

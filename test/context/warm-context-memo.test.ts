@@ -3,12 +3,15 @@
  * second request of the same token in the same millisecond gets the very same frozen context,
  * the next millisecond a new one with its own `authenticatedAt`, and any change of the cached
  * directory (an invalidation) a new one at once, never the old. Real driver, test MongoDB;
- * `Date` is the only thing faked, so that "the same millisecond" is a fact, not a race.
+ * `Date` is the only thing faked, so that "the same millisecond" is a fact, not a race. Within a
+ * millisecond the directory and team lookups are skipped only while the context caches are
+ * unchanged: a team named by a header, a capacity eviction or an invalidation is never
+ * answered from the memo.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuthResult } from 'ayz-auth';
 import { settledAuthentication } from 'ayz-auth/internal';
-import { COLLECTIONS, seedMember } from 'ayz-auth/testing';
+import { COLLECTIONS, seedMember, seedTeam, seedTeamMembership } from 'ayz-auth/testing';
 import { useContextFixture } from './context-fixture.js';
 
 const fixture = useContextFixture();
@@ -80,6 +83,53 @@ describe('warm contexts', () => {
     expect(a.context).not.toBe(b.context);
     expect(a.context.kind === 'member' && a.context.sessionId).toBe('session-a');
     expect(b.context.kind === 'member' && b.context.sessionId).toBe('session-b');
+    await s.auth.close();
+  });
+
+  it('never answer a team named by a header from another request of the same millisecond', async () => {
+    const s = scenario({ context: { cacheTeam: true, team: { from: 'header-or-stored' } } });
+    const member = await seedMember(s.db, { teamName: 'Stored' });
+    const second = await seedTeam(s.db, { organizationId: member.organizationId, name: 'Second' });
+    await seedTeamMembership(s.db, { userId: member.userId, teamId: second });
+    const token = fixture.issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 600 });
+    const bare = { authorization: `Bearer ${token}` };
+    const named = { ...bare, 'x-team-id': second.toHexString() };
+    await s.auth.authenticateRequestWithResult(bare);
+    await s.auth.authenticateRequestWithResult(named);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 9, 0, 0, 0));
+    const teamOf = async (headers: Record<string, string>) => {
+      const { context } = await s.auth.authenticateRequestWithResult(headers);
+      return context.kind === 'member' ? context.currentTeamName : undefined;
+    };
+    expect(await teamOf(bare)).toBe('Stored');
+    expect(await teamOf(named)).toBe('Second');
+    expect(await teamOf(bare)).toBe('Stored');
+    expect(settledAuthentication(s.auth)(named, undefined)?.context).toMatchObject({ currentTeamName: 'Second' });
+    expect(settledAuthentication(s.auth)(bare, undefined)?.context).toMatchObject({ currentTeamName: 'Stored' });
+    await s.auth.close();
+  });
+
+  it('read the directory again, in the same millisecond, once its entry was evicted for room', async () => {
+    const s = scenario({ context: { cacheTeam: true, directoryMax: 1 } });
+    const a = await seedMember(s.db, {});
+    const b = await seedMember(s.db, {});
+    const tokenA = fixture.issuer.sessionJwt({ memberId: a.stytchMemberId, organizationId: a.stytchOrgId, expiresInSec: 600 });
+    const tokenB = fixture.issuer.sessionJwt({ memberId: b.stytchMemberId, organizationId: b.stytchOrgId, expiresInSec: 600 });
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenB}` }); // verified; B's directory evicts A's
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` }); // A's again, evicting B's
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 9, 0, 0, 0));
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` }); // memo of A, same ms from here on
+    s.resetCommands();
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
+    expect(s.commands()).toEqual([]);
+    await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenB}` }); // reads B, evicts A
+    s.resetCommands();
+    const again = await s.auth.authenticateRequestWithResult({ authorization: `Bearer ${tokenA}` });
+    expect(s.commands().length).toBeGreaterThan(0);
+    expect(again.context.kind === 'member' && again.context.mongoUserId).toBe(a.userId.toHexString());
     await s.auth.close();
   });
 });
