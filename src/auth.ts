@@ -147,12 +147,11 @@ export function createAuth(options: AuthOptions): Auth {
    * directory, team included when it is cached, in memory) runs synchronously and answers an
    * already settled promise: no async frame, no await, one hash of the token.
    */
-  function authenticateToken(token: string, team: TeamSelection, log: Logger, knownKey?: string): Promise<MemberResult> {
+  function authenticateToken(token: string, team: TeamSelection, log: Logger): Promise<MemberResult> {
     if (closed) return Promise.reject(closedError());
-    const key = knownKey ?? verifier.keyOf(token);
-    const identity = verifier.cachedIdentity(key);
+    const identity = verifier.cachedIdentity(token);
     if (identity === undefined) {
-      return verifier.verifyKeyed(token, key, log).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt, team, log));
+      return verifier.verifyUncachedShared(token, log).then((verified) => authenticateVerified(verified.identity, verified.refreshedSessionJwt, team, log));
     }
     return authenticateCachedIdentity(identity, team, log);
   }
@@ -177,21 +176,18 @@ export function createAuth(options: AuthOptions): Auth {
     if (!isHeaderSessionOnly(resolved.tokenSources, accept)) {
       return authenticateFromSources(headers, options?.method ?? '', accept, requestLog(logger, options?.requestId));
     }
-    let key: string | undefined;
-    let candidate: string | null = null;
     let team: TeamSelection;
     try {
       team = selectTeam(headers);
-      candidate = bearerCandidate(headers);
+      const candidate = bearerCandidate(headers);
       if (candidate !== null) {
-        key = verifier.keyOf(candidate);
-        const identity = verifier.cachedIdentity(key, true);
+        const identity = verifier.cachedIdentity(candidate, true);
         if (identity !== undefined) return authenticateCachedIdentity(identity, team, options?.requestId);
       }
     } catch (error) {
       return Promise.reject(error);
     }
-    return authenticateHeadersSlow(headers, candidate, key, team, requestLog(logger, options?.requestId));
+    return authenticateHeadersSlow(headers, team, requestLog(logger, options?.requestId));
   }
 
   /**
@@ -206,14 +202,14 @@ export function createAuth(options: AuthOptions): Auth {
       const team = selectTeam(headers);
       const candidate = bearerCandidate(headers);
       if (candidate === null) return undefined;
-      const identity = verifier.cachedIdentity(verifier.keyOf(candidate), true);
+      const identity = verifier.cachedIdentity(candidate, true);
       return identity === undefined ? undefined : warmResult(identity, team);
     } catch {
       return undefined;
     }
   }
 
-  function authenticateHeadersSlow(headers: RequestHeaders, candidate: string | null, key: string | undefined, team: TeamSelection, log: Logger): Promise<AuthResult> {
+  function authenticateHeadersSlow(headers: RequestHeaders, team: TeamSelection, log: Logger): Promise<AuthResult> {
     let token: string;
     try {
       token = extractBearerToken(headers);
@@ -221,7 +217,7 @@ export function createAuth(options: AuthOptions): Auth {
       logTokenRejection(log, error, null);
       return Promise.reject(error);
     }
-    return authenticateToken(token, team, log, token === candidate ? key : undefined).catch((error: unknown) => {
+    return authenticateToken(token, team, log).catch((error: unknown) => {
       logTokenRejection(log, error, token);
       throw error;
     });

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { AuthErrorCode } from '../errors.js';
 
 /**
- * Tokens Stytch rejected, by the same key as `VerifiedTokenCache` (SHA-256 of the token, never
+ * Tokens Stytch rejected, by the SHA-256 of the whole token (never
  * the token), for `remote.negativeCacheTtlSec`: the same bad token sent again costs no call.
  * Kept apart from the verified cache so that a flood of junk evicts junk, never a good session.
  * Only Stytch's verdicts land here; a transient failure says nothing about the token.

@@ -11,7 +11,13 @@ import { RejectedTokenCache, type RejectedTokenEntry } from './rejected-token-ca
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
 import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { hash } from 'node:crypto';
 import { logText } from '../log-messages.js';
+
+/** The SHA-256 of the whole token: the key of its verification in flight and of Stytch's rejection. */
+function tokenKey(token: string): string {
+  return hash('sha256', token, 'base64url');
+}
 
 /** Stytch's opaque session tokens are 44 characters long. */
 const STYTCH_OPAQUE_TOKEN_LENGTH = 44;
@@ -74,32 +80,29 @@ export class TokenVerifier {
   }
 
   verify(token: string): Promise<VerifiedToken> {
-    const key = VerifiedTokenCache.keyOf(token);
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(token);
     if (cached) return Promise.resolve({ identity: cached.identity, refreshedSessionJwt: null });
-    return this.verifyKeyed(token, key);
-  }
-
-  /** The cache key of a token: what `cachedIdentity` and `verifyKeyed` take. */
-  keyOf(token: string): string {
-    return VerifiedTokenCache.keyOf(token);
+    return this.verifyUncachedShared(token);
   }
 
   /**
-   * The identity already verified for the token of this key, synchronously; undefined on a
-   * miss. With `bearerShaped`, only for a token that had the shape of a header's bearer token.
+   * The identity already verified for this token, synchronously; undefined on a miss. With
+   * `bearerShaped`, only for a token that had the shape of a header's bearer token.
    */
-  cachedIdentity(key: string, bearerShaped = false): Identity | undefined {
-    const entry = this.cache.get(key);
+  cachedIdentity(token: string, bearerShaped = false): Identity | undefined {
+    const entry = this.cache.get(token);
     if (entry === undefined || (bearerShaped && !entry.bearerShaped)) return undefined;
     return entry.identity;
   }
 
   /**
-   * `verify` after a cache miss, when the caller already holds `key = keyOf(token)`. `log`: the
-   * request's logger (a verification shared by concurrent requests logs with the first one's).
+   * `verify` after a cache miss. `log`: the request's logger (a verification shared by
+   * concurrent requests logs with the first one's).
    */
-  verifyKeyed(token: string, key: string, log: Logger = this.logger): Promise<VerifiedToken> {
+  verifyUncachedShared(token: string, log: Logger = this.logger): Promise<VerifiedToken> {
+    // Work in flight and Stytch's rejections are keyed by the whole token's hash: a token that
+    // shares a signature with another must never share its verdict.
+    const key = tokenKey(token);
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.verifyUncached(token, key, log).finally(() => this.inflight.delete(key));
@@ -110,9 +113,8 @@ export class TokenVerifier {
 
   /** Forgets the token's verdict, whichever it was: verified, or rejected by Stytch. */
   forget(token: string): void {
-    const key = VerifiedTokenCache.keyOf(token);
-    this.cache.delete(key);
-    this.rejected.delete(key);
+    this.cache.delete(token);
+    this.rejected.delete(tokenKey(token));
   }
 
   private async verifyUncached(token: string, key: string, log: Logger): Promise<VerifiedToken> {
@@ -141,7 +143,7 @@ export class TokenVerifier {
       }
       // JWT-shaped means base64url segments and dots only, the bearer characters: no second scan.
       const bearerShaped = token.length >= MIN_TOKEN_LENGTH && token.length <= MAX_TOKEN_LENGTH;
-      this.cache.set(key, { identity, bearerShaped }, until);
+      this.cache.set(token, { identity, bearerShaped }, until);
       return { identity, refreshedSessionJwt: null };
     }
     // Signed by Stytch for this project, merely expired: Stytch may still hold the session live.
@@ -175,7 +177,7 @@ export class TokenVerifier {
     }
     const identity = identityFromSessionResponse(body);
     const expiresAt = identity.sessionExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-    this.cache.set(key, { identity, bearerShaped: isBearerTokenShaped(token) }, Math.min(Date.now() + this.remoteTtlMs, expiresAt));
+    this.cache.set(token, { identity, bearerShaped: isBearerTokenShaped(token) }, Math.min(Date.now() + this.remoteTtlMs, expiresAt));
     const refreshed = 'session_jwt' in credential && typeof body.session_jwt === 'string' && body.session_jwt !== '' ? body.session_jwt : null;
     return { identity, refreshedSessionJwt: refreshed };
   }

@@ -3,15 +3,24 @@ import { LRUCache } from 'lru-cache';
 import type { Identity } from '../auth-context.js';
 
 /**
- * Verified identities by token hash (never the token itself), each living no longer than the
- * token or session it came from. Bounded by count, so a flood of distinct tokens evicts
- * rather than grows.
+ * Verified identities, each living no longer than the token or session it came from. Bounded
+ * by count, so a flood of distinct tokens evicts rather than grows.
  *
- * The key is the SHA-256 of the whole token, so a hit needs every byte to match the token that
- * was verified. Hashing is the dominant cost of a warm request, and no cheaper key is safe: a
- * signature segment alone can be replayed under a different header or payload, and a fast or
- * keyed non-cryptographic hash is forgeable. The one-shot `crypto.hash` is used instead of a
- * `Hash` object, which saves the object's allocation and the streaming calls.
+ * A hit needs every byte of the token to match the token that was verified, and the cache can
+ * never give the token back. A token is its signed part (header and payload of a JWT, up to
+ * and including the last dot; nothing for an opaque token) followed by its secret part (the
+ * signature; the whole of an opaque token). The key is the SHA-256 of the secret part, and the
+ * entry keeps the signed part, which a hit must equal. Both parts match exactly when the whole
+ * token does, and what the cache holds cannot be turned back into a credential: the signed
+ * part is what any holder of the token reads in clear (and the identity repeats it), the
+ * signature is there only as its hash. Hashing the signature alone costs about a third of
+ * hashing the whole JWT, the dominant cost of a warm request; the string comparison is a
+ * fraction of either, and it runs only once the signature's hash has matched, so its timing
+ * tells nothing to someone who does not hold the signature already.
+ *
+ * Not safe, and not done: keying by the signature without the signed part (an altered payload
+ * under a known signature would hit), a fast or keyed non-cryptographic hash (forgeable), or the
+ * raw token (recoverable from a heap dump).
  */
 export interface VerifiedTokenEntry {
   readonly identity: Identity;
@@ -23,29 +32,44 @@ export interface VerifiedTokenEntry {
   readonly bearerShaped: boolean;
 }
 
+interface StoredEntry extends VerifiedTokenEntry {
+  /** The token up to and including its last dot; '' when it has none. */
+  readonly signedPart: string;
+}
+
 export class VerifiedTokenCache {
-  private readonly lru: LRUCache<string, VerifiedTokenEntry> | null;
+  private readonly lru: LRUCache<string, StoredEntry> | null;
 
   constructor(max: number) {
-    this.lru = max > 0 ? new LRUCache<string, VerifiedTokenEntry>({ max, ttlAutopurge: false, allowStale: false }) : null;
+    this.lru = max > 0 ? new LRUCache<string, StoredEntry>({ max, ttlAutopurge: false, allowStale: false }) : null;
   }
 
+  /** The key of a token's entry: the SHA-256 of what follows its last dot (of all of it, without one). */
   static keyOf(token: string): string {
-    return hash('sha256', token, 'base64url');
+    return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'base64url');
   }
 
-  get(key: string): VerifiedTokenEntry | undefined {
-    return this.lru?.get(key);
+  get(token: string): VerifiedTokenEntry | undefined {
+    if (this.lru === null) return undefined;
+    const end = token.lastIndexOf('.') + 1;
+    const entry = this.lru.get(hash('sha256', token.slice(end), 'base64url'));
+    // The length first: most tokens that share no signed part differ in length.
+    return entry !== undefined && entry.signedPart.length === end && entry.signedPart === token.slice(0, end) ? entry : undefined;
   }
 
   /** `expiresAtMs` is absolute; an entry already past it is not stored. */
-  set(key: string, entry: VerifiedTokenEntry, expiresAtMs: number): void {
+  set(token: string, entry: VerifiedTokenEntry, expiresAtMs: number): void {
     const ttl = Math.floor(expiresAtMs - Date.now());
-    if (this.lru && ttl > 0) this.lru.set(key, entry, { ttl });
+    if (this.lru === null || ttl <= 0) return;
+    const end = token.lastIndexOf('.') + 1;
+    // A flat copy, not a slice that would keep the whole token (signature included) alive.
+    const signedPart = end === 0 ? '' : Buffer.from(token.slice(0, end), 'latin1').toString('latin1');
+    this.lru.set(VerifiedTokenCache.keyOf(token), { identity: entry.identity, bearerShaped: entry.bearerShaped, signedPart }, { ttl });
   }
 
-  delete(key: string): void {
-    this.lru?.delete(key);
+  /** Forgets the token's entry; an entry of another token is kept. */
+  delete(token: string): void {
+    if (this.get(token) !== undefined) this.lru?.delete(VerifiedTokenCache.keyOf(token));
   }
 
   get size(): number {

@@ -1,7 +1,8 @@
 /**
  * The warm path (measured in bench/): a verified-token cache hit must be exactly as
  * strict as a full verification. A token that differs from the verified one in any byte —
- * even one keeping its signature segment — never hits; the cache never holds the raw token;
+ * even one keeping its signature segment — never hits; the cache never holds the token or its
+ * signature, nor anything that keeps them alive;
  * the header shortcut never accepts a header the full checks would refuse; and the synchronous
  * warm answer is the same context the full way builds.
  */
@@ -15,6 +16,9 @@ import { VerifiedTokenCache } from '../../src/token/verified-token-cache.js';
 import { bearerCandidate, extractBearerToken, isBearerTokenShaped } from '../../src/token/bearer.js';
 import { resolveOptions } from '../../src/config/resolve-options.js';
 import { pino } from 'pino';
+import { createHash } from 'node:crypto';
+import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const segments = (t: string) => t.split('.') as [string, string, string];
 const b64json = (s: string) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -71,16 +75,103 @@ describe('verified-token cache: hits need every byte', () => {
     expect((await auth.authenticate(token)).memberId).toBe('member-test-fast');
   });
 
-  it('the cache key is the SHA-256 of the whole token; the cache holds neither the token nor a part of it', async () => {
+  it('the key is the SHA-256 of the signature; an entry keeps the signed part, never the signature or the token', async () => {
     const lru = (verifier.cache as unknown as { lru: { keys(): IterableIterator<string>; values(): IterableIterator<unknown> } }).lru;
     const keys = [...lru.keys()];
-    expect(keys).toEqual([VerifiedTokenCache.keyOf(token)]);
-    expect(keys[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const [h, p, s] = segments(token);
+    expect(keys).toEqual([createHash('sha256').update(s).digest('base64url')]);
+    expect(VerifiedTokenCache.keyOf(token)).toBe(keys[0]);
     const stored = JSON.stringify([...lru.values()]);
-    for (const part of [token, ...segments(token)]) expect(stored.includes(part)).toBe(false);
-    for (const [, forged] of forgeries()) expect(VerifiedTokenCache.keyOf(forged)).not.toBe(keys[0]);
+    expect(stored.includes(`${h}.${p}.`)).toBe(true);
+    for (const secret of [token, s]) expect(stored.includes(secret)).toBe(false);
+    // Forgeries that keep the signature share the key: only the signed part tells them apart.
+    for (const [what, forged] of forgeries()) {
+      expect(verifier.cachedIdentity(forged), what).toBeUndefined();
+      expect(verifier.cachedIdentity(forged, true), what).toBeUndefined();
+    }
+    expect(verifier.cachedIdentity(token)?.memberId).toBe('member-test-fast');
+  });
+
+  it('a token and its forgery verified at the same time do not share the verification', async () => {
+    const fresh = issuer.sessionJwt({ memberId: 'member-test-pair', organizationId: 'organization-test-fast', expiresInSec: 600 });
+    const [h, p, s] = segments(fresh);
+    const forged = `${h}.${b64url({ ...b64json(p), sub: 'member-test-other' })}.${s}`;
+    const [genuine, forgery] = await Promise.allSettled([auth.authenticate(fresh), auth.authenticate(forged)]);
+    expect(genuine.status === 'fulfilled' && genuine.value.memberId).toBe('member-test-pair');
+    expect(forgery.status === 'rejected' && (forgery.reason as AuthError).code).toBe('token_invalid');
+    // And in the other order: the forgery's failure is not remembered for the genuine token.
+    const second = issuer.sessionJwt({ memberId: 'member-test-pair2', organizationId: 'organization-test-fast', expiresInSec: 600 });
+    const [h2, p2, s2] = segments(second);
+    const forged2 = `${h2}.${flip(p2, 4)}.${s2}`;
+    const [forgery2, genuine2] = await Promise.allSettled([auth.authenticate(forged2), auth.authenticate(second)]);
+    expect(forgery2.status).toBe('rejected');
+    expect(genuine2.status === 'fulfilled' && genuine2.value.memberId).toBe('member-test-pair2');
+  });
+
+  it('a cached opaque token does not answer for a token that ends with it after a dot', async () => {
+    const stytchAuth = createAuth({ stytch: issuer.authOptions, logLevel: 'silent' });
+    const session = issuer.registerSession({ memberId: 'member-test-opaque' });
+    expect((await stytchAuth.authenticate(session.sessionToken)).memberId).toBe('member-test-opaque');
+    issuer.resetCounters();
+    expect((await stytchAuth.authenticate(session.sessionToken)).memberId).toBe('member-test-opaque');
+    expect(issuer.requests.authenticate).toBe(0);
+    // Same secret part, another signed part ('.' instead of nothing): a different token, asked of Stytch.
+    expect((await rejection(stytchAuth.authenticate(`.${session.sessionToken}`))).code).toBe('session_invalid');
+    expect(issuer.requests.authenticate).toBe(1);
+    await stytchAuth.close();
+  });
+
+  it('the cache keeps nothing that holds the token alive: after a GC, no string of the heap holds the token or its signature', async () => {
+    const verifyFreshToken = async () => {
+      // Made from bytes, as an HTTP parser makes it: the only copy is the one the cache saw.
+      const made = Buffer.from(issuer.sessionJwt({ memberId: 'member-test-heap', organizationId: 'organization-test-fast', expiresInSec: 600 }), 'latin1');
+      await verifier.verify(made.toString('latin1'));
+      const dot = made.lastIndexOf(0x2e);
+      // The signature kept as bytes only: the test itself holds no string with it. The head (the
+      // first 1,000 characters of the signed part, unique to this token) finds its strings.
+      return { signature: Buffer.from(made.subarray(dot + 1)), length: made.length, head: made.subarray(0, Math.min(dot, 1000)).toString('latin1') };
+    };
+    const token = await verifyFreshToken();
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    const strings = await heapStrings();
+    // Snapshots cut string names at 1024 characters, so the whole token is found by its size.
+    const holdingToken = strings.filter((n) => n.name.startsWith(token.head) && n.selfSize >= token.length);
+    const holdingSignature = strings.filter((n) => n.name.includes(token.signature.toString('latin1')));
+    const signedParts = strings.filter((n) => n.name.startsWith(token.head) && n.selfSize > token.head.length + 64 && n.selfSize < token.length);
+    expect(holdingToken).toEqual([]);
+    expect(holdingSignature).toEqual([]);
+    // The signed part is there, as a string of its own.
+    expect(signedParts.length).toBeGreaterThan(0);
   });
 });
+
+interface HeapString {
+  type: string;
+  name: string;
+  selfSize: number;
+}
+
+/** The string nodes of a heap snapshot of this process. */
+async function heapStrings(): Promise<HeapString[]> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    getHeapSnapshot()
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      .on('error', reject);
+  });
+  const snapshot = JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const { node_fields: fields, node_types: [types] } = snapshot.snapshot.meta;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const found: HeapString[] = [];
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const type = types[snapshot.nodes[i + typeAt]!]!;
+    if (!type.includes('string')) continue;
+    found.push({ type, name: snapshot.strings[snapshot.nodes[i + nameAt]!]!, selfSize: snapshot.nodes[i + sizeAt]! });
+  }
+  return found;
+}
 
 describe('the header shortcut', () => {
   let issuer: TestIssuer;
