@@ -9,6 +9,10 @@
  *   /default  verifyAuth, default context (the team read on every request)
  *   /watched  verifyAuth, `context.watch: true` (team cached while the change stream is open)
  *
+ * With BENCH_HOOK_PARTS=1, two diagnostic routes show what parts of a hook cost in a real
+ * server, where they run colder than in a loop: /noop-hook only sets the request's auth to a
+ * fixed object, /sha256-hook only hashes the bearer token's signature with node:crypto.
+ *
  * One `Auth` per context mode, all on one MongoClient whose database commands are counted by
  * the driver's command monitoring; the parent asks over IPC. The change stream's own commands
  * (its `aggregate` and the idle heartbeat `getMore`s) are counted apart: they are per process,
@@ -23,6 +27,7 @@ import { createAuth, type Auth } from 'ayz-auth';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { createJoseMemo, joseMemoExpress, joseMemoFastify } from './jose-memo.js';
 import { WORK_COMMANDS } from './support.js';
+import { hash } from 'node:crypto';
 
 const framework = process.env['BENCH_FRAMEWORK'];
 const major = process.env['BENCH_MAJOR'] ?? '5';
@@ -65,6 +70,13 @@ const auths = {
   watched: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { watch: true } }),
 } satisfies Record<string, Auth>;
 const joseMemo = createJoseMemo(joseOptions);
+const hookParts = process.env['BENCH_HOOK_PARTS'] === '1';
+const fixedAuth = Object.freeze({ memberId: 'fixed' });
+/** The signature segment's SHA-256 of a `Bearer` header: the one crypto call of a warm request. */
+const signatureHash = (header: string | string[] | undefined): string => {
+  const token = typeof header === 'string' ? header.slice(7) : '';
+  return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'base64url');
+};
 const body = { ok: true };
 let close: () => Promise<void>;
 let port: number;
@@ -82,6 +94,11 @@ if (framework === 'express') {
   app.get('/ent', verifyAuth(auths.cached), requireEntitlement('reports'), handler);
   app.get('/default', verifyAuth(auths.default), handler);
   app.get('/watched', verifyAuth(auths.watched), handler);
+  if (hookParts) {
+    const slot = (req: Request, value: unknown) => void ((req as unknown as { benchAuth: unknown }).benchAuth = value);
+    app.get('/noop-hook', (req: Request, _res: Response, next: () => void) => (slot(req, fixedAuth), next()), handler);
+    app.get('/sha256-hook', (req: Request, _res: Response, next: () => void) => (slot(req, signatureHash(req.headers.authorization) === '' ? null : fixedAuth), next()), handler);
+  }
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   port = (server.address() as AddressInfo).port;
@@ -106,6 +123,13 @@ if (framework === 'express') {
   });
   await scoped(auths.default, (s) => void s.get('/default', { onRequest: s.verifyAuth }, handler));
   await scoped(auths.watched, (s) => void s.get('/watched', { onRequest: s.verifyAuth }, handler));
+  if (hookParts) {
+    // In a scope of the plugin, like /auth: the same request class.
+    await scoped(auths.cached, (s) => {
+      s.get('/noop-hook', { onRequest: (request, _reply, done) => ((request.auth = fixedAuth as never), done()) }, handler);
+      s.get('/sha256-hook', { onRequest: (request, _reply, done) => ((request.auth = (signatureHash(request.headers.authorization) === '' ? null : fixedAuth) as never), done()) }, handler);
+    });
+  }
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
   close = () => app.close();

@@ -6,7 +6,10 @@
  *
  * Options (env): BENCH_DURATION (s per HTTP measurement, default 2), BENCH_ROUNDS (default 5;
  * medians of the rounds count), BENCH_CONNECTIONS (default 10), BENCH_TOKENS (default 100000),
- * BENCH_MICRO_MS, BENCH_COLD_REPS, BENCH_MAJORS (default `5,4`: Express and Fastify 5 and 4). Argument `--only=http,verify,cold,memory` runs a subset.
+ * BENCH_MICRO_MS, BENCH_COLD_REPS, BENCH_MAJORS (default `5,4`: Express and Fastify 5 and 4),
+ * BENCH_FRAMEWORKS (default `express,fastify`), BENCH_HOOK_PARTS (`1`: two diagnostic routes, a
+ * hook that only sets the request's auth and one that only hashes the token's signature with
+ * node:crypto). Argument `--only=http,verify,cold,memory` runs a subset.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -89,8 +92,10 @@ async function startMongo(): Promise<{ uri: string; tier: number; description: s
 }
 
 // ---------- HTTP ----------
-type Route = '/bare' | '/jose' | '/auth' | '/ent' | '/default' | '/watched';
-const ROUTES: Route[] = ['/bare', '/jose', '/auth', '/ent', '/default', '/watched'];
+type Route = '/bare' | '/jose' | '/auth' | '/ent' | '/default' | '/watched' | '/noop-hook' | '/sha256-hook';
+/** `BENCH_HOOK_PARTS=1` adds two diagnostic routes that show what a hook's parts cost in a real server. */
+const HOOK_PARTS = process.env['BENCH_HOOK_PARTS'] === '1';
+const ROUTES: Route[] = ['/bare', '/jose', '/auth', '/ent', '/default', '/watched', ...(HOOK_PARTS ? (['/noop-hook', '/sha256-hook'] as const) : [])];
 const ROUTE_NAMES: Record<Route, string> = {
   '/bare': 'bare',
   '/jose': 'jose + memo (hand-written baseline)',
@@ -98,10 +103,14 @@ const ROUTE_NAMES: Record<Route, string> = {
   '/ent': 'ours cached: verifyAuth + requireEntitlement',
   '/default': 'ours default (team read per request): verifyAuth',
   '/watched': 'ours watched (context.watch): verifyAuth',
+  '/noop-hook': 'diagnostic: a hook that only sets auth',
+  '/sha256-hook': 'diagnostic: a hook that only hashes the signature',
 };
 /** Framework and major of each server; `BENCH_MAJORS=5` measures the current majors only. */
 const MAJORS = (process.env['BENCH_MAJORS'] ?? '5,4').split(',').filter((m) => m === '4' || m === '5');
-const SERVERS = ['express', 'fastify'].flatMap((framework) => MAJORS.map((major) => ({ framework, major })));
+/** `BENCH_FRAMEWORKS=fastify` measures one framework only. */
+const FRAMEWORKS = (process.env['BENCH_FRAMEWORKS'] ?? 'express,fastify').split(',').filter((f) => f === 'express' || f === 'fastify');
+const SERVERS = FRAMEWORKS.flatMap((framework) => MAJORS.map((major) => ({ framework, major })));
 
 interface HttpRow {
   framework: string;
@@ -164,6 +173,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
       BENCH_DB: dbName,
       BENCH_STYTCH: JSON.stringify(issuerOptions),
       BENCH_JOSE: JSON.stringify(joseOptions),
+      BENCH_HOOK_PARTS: HOOK_PARTS ? '1' : '0',
     }, true);
     const ready = await new Promise<{ port: number }>((resolve, reject) => {
       child.once('message', (m) => resolve(m as { port: number }));
