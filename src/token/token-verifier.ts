@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth-context.js';
 import type { ResolvedOptions } from '../config/resolve-options.js';
@@ -11,7 +12,6 @@ import { RejectedTokenCache, type RejectedTokenEntry } from './rejected-token-ca
 import { verifySessionJwt, type SessionJwtPolicy } from './session-jwt.js';
 import { StytchSessionsClient, type AuthenticateResponse, type SessionCredential } from './stytch-sessions-client.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
-import { hash } from 'node:crypto';
 import { logText } from '../log-messages.js';
 
 /** The SHA-256 of the whole token: the key of its verification in flight and of Stytch's rejection. */

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError, extractBearerToken, parseBearerHeader } from 'ayz-auth';
+import { thrownAuthError } from '../support/errors.js';
 
 const TOKEN = 'valid_token_12345678901234567890';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return (error as AuthError).code;
-  }
-  throw new Error('expected an AuthError');
-}
+const codeOf = (fn: () => unknown): string => thrownAuthError(fn).code;
 
 describe('parseBearerHeader', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError } from 'ayz-auth';
+import { thrownAuthError } from '../support/errors.js';
 import {
   chooseTokenSource,
   MAX_COOKIE_HEADER_LENGTH,
@@ -18,16 +18,6 @@ import { EMPTY_DIRECTORY_CONTEXT } from '../../src/auth-context.js';
 const JWT_A = `eyJhbGciOiJSUzI1NiJ9.${'a'.repeat(40)}.${'s'.repeat(40)}`;
 const JWT_B = `eyJhbGciOiJSUzI1NiJ9.${'b'.repeat(40)}.${'s'.repeat(40)}`;
 const OPAQUE = 'Q'.repeat(44);
-
-function refusal(run: () => unknown): AuthError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return error as AuthError;
-  }
-  throw new Error('expected an AuthError');
-}
 
 describe('choosing the token source', () => {
   it('the header wins whenever present and enabled, whatever the order of tokenFrom', () => {
@@ -55,24 +45,24 @@ describe('choosing the token source', () => {
     // An empty Authorization header is no credential: the cookie is read.
     expect(tokenFromRequest({ authorization: '  ', cookie: cookieHeader }, both).source).toBe('cookie');
     // A present but bad header is not passed over for the cookie: the header's own refusal.
-    expect(refusal(() => tokenFromRequest({ authorization: 'Basic abc', cookie: cookieHeader }, both)).code).toBe('scheme_invalid');
+    expect(thrownAuthError(() => tokenFromRequest({ authorization: 'Basic abc', cookie: cookieHeader }, both)).code).toBe('scheme_invalid');
     // With the header chosen, hostile cookies are never parsed.
     expect(tokenFromRequest({ authorization: `Bearer ${JWT_A}`, cookie: 'x'.repeat(MAX_COOKIE_HEADER_LENGTH + 1) }, both).token).toBe(JWT_A);
-    expect(refusal(() => tokenFromRequest({ cookie: 'theme=dark' }, both)).code).toBe('token_missing');
-    expect(refusal(() => tokenFromRequest({}, both)).code).toBe('token_missing');
+    expect(thrownAuthError(() => tokenFromRequest({ cookie: 'theme=dark' }, both)).code).toBe('token_missing');
+    expect(thrownAuthError(() => tokenFromRequest({}, both)).code).toBe('token_missing');
   });
 
   it('reads nothing but the header unless cookies are opted in (the default)', () => {
     const defaults = resolveTokenSourceOptions();
     expect(defaults).toMatchObject({ tokenFrom: ['header'], cookies: STYTCH_SESSION_COOKIES, accept: ['session'] });
-    const err = refusal(() => tokenFromRequest({ cookie: `stytch_session_jwt=${JWT_A}` }, defaults));
+    const err = thrownAuthError(() => tokenFromRequest({ cookie: `stytch_session_jwt=${JWT_A}` }, defaults));
     expect([err.code, err.reason]).toEqual(['token_missing', 'no Authorization header']);
   });
 
   it('reads renamed cookies only under their configured names', () => {
     const renamed = resolveTokenSourceOptions({ tokenFrom: ['cookie'], cookies: { jwt: 'app_jwt', opaque: 'app_session' } });
     expect(tokenFromRequest({ cookie: `stytch_session_jwt=${JWT_B}; app_jwt=${JWT_A}` }, renamed).token).toBe(JWT_A);
-    expect(refusal(() => tokenFromRequest({ cookie: `stytch_session_jwt=${JWT_B}` }, renamed)).code).toBe('token_missing');
+    expect(thrownAuthError(() => tokenFromRequest({ cookie: `stytch_session_jwt=${JWT_B}` }, renamed)).code).toBe('token_missing');
   });
 
   it('validates the options: cookie names, origins, repeats', () => {
@@ -117,7 +107,7 @@ describe('the session cookie reader on hostile Cookie headers', () => {
       ['bad percent-encoding kept raw', `stytch_session_jwt=${JWT_A}%zz`, 'token_malformed'],
     ];
     for (const [what, header, code] of corpus) {
-      const err = refusal(() => readSessionCookie(header, names));
+      const err = thrownAuthError(() => readSessionCookie(header, names));
       expect(err.code, what).toBe(code);
       expect(err.status, what).toBe(401);
       // The reason says which cookie or what limit, never the value.
@@ -242,6 +232,6 @@ describe('scopes and the member-only rule', () => {
     expect(memberRequiredError(machine(['admin:*']))?.code).toBe('member_required');
     expect(memberRequiredError(machine(['admin:*']))?.status).toBe(403);
     expect(requireMember(member).memberId).toBe('member-test-1');
-    expect(refusal(() => requireMember(machine([]))).code).toBe('member_required');
+    expect(thrownAuthError(() => requireMember(machine([]))).code).toBe('member_required');
   });
 });
