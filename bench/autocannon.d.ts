@@ -18,6 +18,8 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** Requests to send in all (instead of `duration`). */
+    amount?: number;
     headers?: Record<string, string>;
   }
   function autocannon(options: Options): Promise<Result>;

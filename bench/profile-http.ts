@@ -18,9 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { MongoClient } from 'mongodb';
-import { createTestIssuer, seedMember } from 'ayz-auth/testing';
-import { startTestMongo } from '../tools/mongo-wire-server/harness.js';
+import { startServerFixture } from './server-fixture.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const against = process.argv.find((a) => a.startsWith('--against='))?.slice('--against='.length);
@@ -35,13 +33,8 @@ try {
   process.stderr.write('taskset unavailable: server not pinned\n');
 }
 
-const mongo = await startTestMongo();
-const issuer = await createTestIssuer();
-const client = new MongoClient(mongo.uri);
-await client.connect();
-const dbName = `bench_prof_${Date.now().toString(36)}`;
-const member = await seedMember(client.db(dbName), { entitlements: ['reports'], subscriptionTier: 'premium' });
-const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 3600 });
+const fixture = await startServerFixture('bench_prof');
+const token = fixture.token;
 
 interface ProfileNode {
   id: number;
@@ -63,15 +56,7 @@ async function profileRoute(path: string): Promise<RouteProfile> {
   const args = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'bench/http-server.ts'];
   const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', '0', process.execPath, ...args] : args, {
     cwd: root,
-    env: {
-      ...process.env,
-      BENCH_FRAMEWORK: framework,
-      BENCH_MAJOR: major,
-      BENCH_MONGO_URI: mongo.uri,
-      BENCH_DB: dbName,
-      BENCH_STYTCH: JSON.stringify(issuer.authOptions),
-      BENCH_JOSE: JSON.stringify({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.projectId }),
-    },
+    env: { ...process.env, ...fixture.serverEnv(framework, major) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
@@ -137,7 +122,5 @@ try {
   printTop(first);
   if (against !== undefined) printComparison(first, await profileRoute(against));
 } finally {
-  await client.close();
-  await issuer.close();
-  await mongo.stop();
+  await fixture.close();
 }

@@ -121,6 +121,35 @@ describe('verified-token cache: hits need every byte', () => {
     await stytchAuth.close();
   });
 
+  it('a token with a dot where the last stored token was split is still split at its last dot', async () => {
+    const stytchAuth = createAuth({ stytch: issuer.authOptions, logLevel: 'silent' });
+    // Lookups first try the split of the last token stored (for a JWT: its signature's length).
+    // `dotted` has a dot 32 characters from its end and its last dot 11 from its end; `other`,
+    // stored after it, is split 32 characters from its end.
+    const dotted = `sess_${'a'.repeat(20)}.x.${'b'.repeat(20)}.${'c'.repeat(10)}`;
+    const other = `sess_${'p'.repeat(20)}.${'q'.repeat(31)}`;
+    expect(dotted.charAt(dotted.length - 32)).toBe('.');
+    expect(other.length - other.lastIndexOf('.')).toBe(32);
+    issuer.registerSession({ memberId: 'member-test-dotted', sessionToken: dotted });
+    issuer.registerSession({ memberId: 'member-test-other', sessionToken: other });
+    expect((await stytchAuth.authenticate(dotted)).memberId).toBe('member-test-dotted');
+    expect((await stytchAuth.authenticate(other)).memberId).toBe('member-test-other');
+    issuer.resetCounters();
+    expect((await stytchAuth.authenticate(dotted)).memberId).toBe('member-test-dotted');
+    expect((await stytchAuth.authenticateRequest({ authorization: `Bearer ${dotted}` })).memberId).toBe('member-test-dotted');
+    expect((await stytchAuth.authenticate(other)).memberId).toBe('member-test-other');
+    expect(issuer.requests.authenticate).toBe(0);
+    // A JWT stored now moves the guess to its signature's length; it and the others still hit,
+    // and the guess never makes another token hit.
+    const jwt = issuer.sessionJwt({ memberId: 'member-test-split', organizationId: 'organization-test-fast', expiresInSec: 600 });
+    expect((await stytchAuth.authenticate(jwt)).memberId).toBe('member-test-split');
+    expect((await stytchAuth.authenticate(jwt)).memberId).toBe('member-test-split');
+    expect((await stytchAuth.authenticate(dotted)).memberId).toBe('member-test-dotted');
+    expect((await rejection(stytchAuth.authenticate(`${other}q`))).code).toBe('session_invalid');
+    expect(issuer.requests.authenticate).toBe(1);
+    await stytchAuth.close();
+  });
+
   it('the cache keeps nothing that holds the token alive: after a GC, no string of the heap holds the token or its signature', async () => {
     const verifyFreshToken = async () => {
       // Made from bytes, as an HTTP parser makes it: the only copy is the one the cache saw.
