@@ -48,13 +48,19 @@ try {
   throw new Error('bench/instructions.ts needs valgrind (Debian: apt install valgrind)');
 }
 
+/**
+ * What callgrind charges the JIT code it cannot name to (the event loop's frames up to
+ * `main`), and the totals line: not functions of their own.
+ */
+const FRAMES_ABOVE_JIT_CODE = /^(PROGRAM TOTALS|\(below main\)|main|__libc_start_main.*|node::Start\(.*|node::NodeMainInstance::Run\(\)|node::SpinEventLoopInternal\(.*)$/;
+
 /** Instructions by function of one callgrind dump (one thread), per request. */
 function functionsOf(file: string): Map<string, number> {
   const text = execFileSync('callgrind_annotate', ['--threshold=100', '--inclusive=no', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const byFunction = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^\s*([\d,]+) \([\s\d.]+%\)\s+\S*?:(.+?)(?: \[[^\]]*\])?$/.exec(line);
-    if (!m || m[2]!.startsWith('0x') || m[2] === 'PROGRAM TOTALS') continue;
+    if (!m || m[2]!.startsWith('0x') || FRAMES_ABOVE_JIT_CODE.test(m[2]!)) continue;
     byFunction.set(m[2]!, (byFunction.get(m[2]!) ?? 0) + Number(m[1]!.replaceAll(',', '')) / amount);
   }
   return byFunction;
@@ -66,7 +72,7 @@ const load = (url: string) => autocannon({ url, connections: 10, amount, headers
 try {
   process.stdout.write(`${framework} ${major}: instructions per request, ${amount} requests per count (callgrind; dumps in ${out})\n`);
   for (const [d, dir] of dirs.entries()) {
-    const args = ['--tool=callgrind', `--callgrind-out-file=${out}/${d}.%p`, '--dump-instr=no', '--separate-threads=yes', process.execPath, '--import', 'tsx', 'bench/http-server.ts'];
+    const args = ['-q', '--tool=callgrind', `--callgrind-out-file=${out}/${d}.%p`, '--dump-instr=no', '--separate-threads=yes', process.execPath, '--import', 'tsx', 'bench/http-server.ts'];
     const child = spawn('valgrind', args, {
       cwd: resolve(dir),
       env: { ...process.env, ...fixture.serverEnv(framework, major, { BENCH_HOOK_PARTS: '1' }) },

@@ -50,13 +50,14 @@ export type RequestStorage = 'weak-map' | 'declared-slot';
  * store only by the adapter that owns it (each adapter makes its own, privately, and no other
  * code can name its slot), so a guard never trusts a context it did not verify.
  *
- * One write per request: the record of a (middleware, context) pair is made once and shared
- * (contexts themselves are shared within a millisecond; see the core's ContextMemo).
+ * One write per request: a record of (middleware, context), shared by consecutive requests of
+ * the same caller (see `#recordOf`).
  */
 export class VerifiedRequests<Settings extends object> {
   readonly #slot = Symbol('ayz-auth verified request');
   readonly #byRequest: WeakMap<object, VerifiedRecord<Settings>> | null;
-  readonly #records = new WeakMap<Settings, WeakMap<AnyAuthContext, VerifiedRecord<Settings>>>();
+  /** The record made last: the next request of the same caller and middleware shares it. */
+  #lastRecord: VerifiedRecord<Settings> | null = null;
   readonly #words: AdapterWords;
 
   constructor(words: AdapterWords, storage: RequestStorage = 'weak-map') {
@@ -83,13 +84,17 @@ export class VerifiedRequests<Settings extends object> {
     return this.#read(request)?.ctx;
   }
 
-  /** The shared record of a verified (settings, context) pair. */
+  /**
+   * The record of a verified (settings, context) pair, shared with the request before when it
+   * was the same pair: a warm caller's context is shared within a millisecond (the core's
+   * ContextMemo), and so is its record. One remembered record, not a `WeakMap` by context:
+   * with many callers every request brings a new context, and a `WeakMap` entry per context
+   * (added, then swept by the GC) costs more than the record itself.
+   */
   #recordOf(settings: Settings, ctx: AnyAuthContext): VerifiedRecord<Settings> {
-    let bySettings = this.#records.get(settings);
-    if (bySettings === undefined) this.#records.set(settings, (bySettings = new WeakMap()));
-    let record = bySettings.get(ctx);
-    if (record === undefined) bySettings.set(ctx, (record = Object.freeze({ settings, ctx })));
-    return record;
+    const last = this.#lastRecord;
+    if (last !== null && last.ctx === ctx && last.settings === settings) return last;
+    return (this.#lastRecord = Object.freeze({ settings, ctx }));
   }
 
   /** A middleware starts on the request: whatever was recorded before is not trusted, never reused. */
