@@ -41,7 +41,7 @@ const DOT = 0x2e;
 
 export class VerifiedTokenCache {
   private readonly lru: LRUCache<string, StoredEntry> | null;
-  /** The signature length of the last JWT stored, where `get` first splits a token (0: none yet). */
+  /** How many characters follow the last dot of the last token stored with one (a JWT: its signature); `get` splits there first. */
   private secretLength = 0;
 
   constructor(max: number) {
@@ -56,7 +56,7 @@ export class VerifiedTokenCache {
   get(token: string): VerifiedTokenEntry | undefined {
     if (this.lru === null) return undefined;
     // Most tokens of a project have signatures of one length (the signing key's), so the split
-    // is first tried where the last stored JWT's was, which saves a scan for the last dot (a
+    // is first tried where the last stored token's was, which saves a scan for the last dot (a
     // runtime call in V8, as much work as the rest of a hit). Safe wherever the guess falls: a
     // hit needs the signed part to equal the entry's and the rest to hash to its key, so the
     // token equals the verified one whatever the split.
