@@ -48,9 +48,13 @@ export class VerifiedTokenCache {
     this.lru = max > 0 ? new LRUCache<string, StoredEntry>({ max, ttlAutopurge: false, allowStale: false }) : null;
   }
 
-  /** The key of a token's entry: the SHA-256 of what follows its last dot (of all of it, without one). */
+  /**
+   * The key of a token's entry: the SHA-256 of what follows its last dot (of all of it, without
+   * one), as its 32 bytes in a latin1 string: shorter than base64url to make, to hash for the
+   * `Map` and to compare (about 60 ns of a warm request).
+   */
   static keyOf(token: string): string {
-    return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'base64url');
+    return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'latin1');
   }
 
   get(token: string): VerifiedTokenEntry | undefined {
@@ -71,7 +75,7 @@ export class VerifiedTokenCache {
   }
 
   private lookup(token: string, end: number): StoredEntry | undefined {
-    const entry = this.lru!.get(hash('sha256', token.slice(end), 'base64url'));
+    const entry = this.lru!.get(hash('sha256', token.slice(end), 'latin1'));
     // The length first: most tokens that share no signed part differ in length.
     return entry !== undefined && entry.signedPart.length === end && entry.signedPart === token.slice(0, end) ? entry : undefined;
   }
