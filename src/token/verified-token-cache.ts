@@ -50,11 +50,12 @@ export class VerifiedTokenCache {
 
   /**
    * The key of a token's entry: the SHA-256 of what follows its last dot (of all of it, without
-   * one), as its 32 bytes in a latin1 string: shorter than base64url to make, to hash for the
-   * `Map` and to compare (about 60 ns of a warm request).
+   * one), as its 32 bytes in a latin1 string (`'binary'`, Node's other name for latin1):
+   * shorter than base64url to make, to hash for the `Map` and to compare (about 60 ns of a warm
+   * request).
    */
   static keyOf(token: string): string {
-    return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'latin1');
+    return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'binary');
   }
 
   get(token: string): VerifiedTokenEntry | undefined {
@@ -75,7 +76,7 @@ export class VerifiedTokenCache {
   }
 
   private lookup(token: string, end: number): StoredEntry | undefined {
-    const entry = this.lru!.get(hash('sha256', token.slice(end), 'latin1'));
+    const entry = this.lru!.get(hash('sha256', token.slice(end), 'binary'));
     // The length first: most tokens that share no signed part differ in length.
     return entry !== undefined && entry.signedPart.length === end && entry.signedPart === token.slice(0, end) ? entry : undefined;
   }

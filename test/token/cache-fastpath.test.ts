@@ -79,7 +79,7 @@ describe('verified-token cache: hits need every byte', () => {
     const lru = (verifier.cache as unknown as { lru: { keys(): IterableIterator<string>; values(): IterableIterator<unknown> } }).lru;
     const keys = [...lru.keys()];
     const [h, p, s] = segments(token);
-    expect(keys).toEqual([createHash('sha256').update(s).digest('latin1')]);
+    expect(keys).toEqual([createHash('sha256').update(s).digest('binary')]);
     expect(VerifiedTokenCache.keyOf(token)).toBe(keys[0]);
     const stored = JSON.stringify([...lru.values()]);
     expect(stored.includes(`${h}.${p}.`)).toBe(true);
