@@ -21,6 +21,8 @@ declare module 'autocannon' {
     /** Requests to send in all (instead of `duration`). */
     amount?: number;
     headers?: Record<string, string>;
+    /** A sequence each connection goes through in turn (here: one caller's header each). */
+    requests?: { headers?: Record<string, string> }[];
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -4,10 +4,12 @@
  *
  *   /bare     no auth
  *   /jose     the hand-written jose + memo baseline (bench/jose-memo.ts)
- *   /auth     verifyAuth, context fully cached (`context.cacheTeam: true`)
+ *   /auth     verifyAuth, context fully cached (`context.cacheTeam: true`, TTLs of an hour)
  *   /ent      verifyAuth + requireEntitlement('reports'), fully cached
  *   /default  verifyAuth, default context (the team read on every request)
  *   /watched  verifyAuth, `context.watch: true` (team cached while the change stream is open)
+ *   /many     as /auth, over a database of its own (BENCH_MANY_DB) where many members are seeded:
+ *             loaded with their tokens in turn (their number leaves the other routes' reads alone)
  *
  * With BENCH_HOOK_PARTS=1, two diagnostic routes show what parts of a hook cost in a real
  * server, where they run colder than in a loop: /noop-hook only sets the request's auth to a
@@ -18,7 +20,7 @@
  * (its `aggregate` and the idle heartbeat `getMore`s) are counted apart: they are per process,
  * not per request.
  *
- * env: BENCH_FRAMEWORK (express|fastify), BENCH_MAJOR (4|5), BENCH_MONGO_URI, BENCH_DB,
+ * env: BENCH_FRAMEWORK (express|fastify), BENCH_MAJOR (4|5), BENCH_MONGO_URI, BENCH_DB, BENCH_MANY_DB (optional),
  * BENCH_STYTCH (JSON authOptions), BENCH_JOSE (JSON {jwksUrl, issuer, audience} of the same issuer)
  */
 import type { AddressInfo } from 'node:net';
@@ -33,6 +35,7 @@ const framework = process.env['BENCH_FRAMEWORK'];
 const major = process.env['BENCH_MAJOR'] ?? '5';
 const uri = process.env['BENCH_MONGO_URI'];
 const dbName = process.env['BENCH_DB'];
+const manyDbName = process.env['BENCH_MANY_DB'];
 const stytch = JSON.parse(process.env['BENCH_STYTCH'] ?? 'null');
 const joseOptions = JSON.parse(process.env['BENCH_JOSE'] ?? 'null');
 if (!uri || !dbName || !stytch || !joseOptions || (framework !== 'express' && framework !== 'fastify') || (major !== '4' && major !== '5')) {
@@ -54,7 +57,7 @@ const client = new MongoClient(uri, { monitorCommands: true, serverSelectionTime
 const counts = new Map<string, number>();
 let streamCommands = 0;
 client.on('commandStarted', (e) => {
-  if (!WORK_COMMANDS.has(e.commandName) || e.databaseName !== dbName) return;
+  if (!WORK_COMMANDS.has(e.commandName) || (e.databaseName !== dbName && e.databaseName !== manyDbName)) return;
   if (isStreamCommand(e)) {
     streamCommands++;
     return;
@@ -64,8 +67,12 @@ client.on('commandStarted', (e) => {
 });
 await client.connect();
 const db = client.db(dbName);
+// Fully cached: TTLs of an hour, so that no caller's entries expire during the run (the many
+// callers' would otherwise all be reloaded at once, 30 s after the warm-up).
+const cachedContext = { cacheTeam: true, directoryTtlSec: 3600, teamTtlSec: 3600 };
 const auths = {
-  cached: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { cacheTeam: true } }),
+  cached: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: cachedContext }),
+  ...(manyDbName ? { many: createAuth({ stytch, mongo: { db: client.db(manyDbName) }, logLevel: 'warn', context: cachedContext }) } : {}),
   default: createAuth({ stytch, mongo: { db }, logLevel: 'warn' }),
   watched: createAuth({ stytch, mongo: { db }, logLevel: 'warn', context: { watch: true } }),
 } satisfies Record<string, Auth>;
@@ -94,6 +101,7 @@ if (framework === 'express') {
   app.get('/ent', verifyAuth(auths.cached), requireEntitlement('reports'), handler);
   app.get('/default', verifyAuth(auths.default), handler);
   app.get('/watched', verifyAuth(auths.watched), handler);
+  if (auths.many) app.get('/many', verifyAuth(auths.many), handler);
   if (hookParts) {
     const slot = (req: Request, value: unknown) => void ((req as unknown as { benchAuth: unknown }).benchAuth = value);
     app.get('/noop-hook', (req: Request, _res: Response, next: () => void) => (slot(req, fixedAuth), next()), handler);
@@ -123,6 +131,7 @@ if (framework === 'express') {
   });
   await scoped(auths.default, (s) => void s.get('/default', { onRequest: s.verifyAuth }, handler));
   await scoped(auths.watched, (s) => void s.get('/watched', { onRequest: s.verifyAuth }, handler));
+  if (auths.many) await scoped(auths.many, (s) => void s.get('/many', { onRequest: s.verifyAuth }, handler));
   if (hookParts) {
     // In a scope of the plugin, like /auth: the same request class.
     await scoped(auths.cached, (s) => {

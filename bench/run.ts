@@ -7,7 +7,8 @@
  * Options (env): BENCH_DURATION (s per HTTP measurement, default 2), BENCH_ROUNDS (default 5;
  * medians of the rounds count), BENCH_CONNECTIONS (default 10), BENCH_TOKENS (default 100000),
  * BENCH_MICRO_MS, BENCH_COLD_REPS, BENCH_MAJORS (default `5,4`: Express and Fastify 5 and 4),
- * BENCH_FRAMEWORKS (default `express,fastify`), BENCH_HOOK_PARTS (`1`: two diagnostic routes, a
+ * BENCH_FRAMEWORKS (default `express,fastify`), BENCH_CALLERS (default 1000: members whose tokens
+ * load the many-callers variants, round-robin), BENCH_HOOK_PARTS (`1`: two diagnostic routes, a
  * hook that only sets the request's auth and one that only hashes the token's signature with
  * node:crypto). Argument `--only=http,verify,cold,memory` runs a subset.
  */
@@ -28,6 +29,7 @@ const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice(7
 const duration = envNumber('BENCH_DURATION', 2);
 const rounds = Math.round(envNumber('BENCH_ROUNDS', 5));
 const connections = Math.round(envNumber('BENCH_CONNECTIONS', 10));
+const callers = Math.round(envNumber('BENCH_CALLERS', 1000));
 
 // ---------- pinning ----------
 function canPin(core: number): boolean {
@@ -92,7 +94,7 @@ async function startMongo(): Promise<{ uri: string; tier: number; description: s
 }
 
 // ---------- HTTP ----------
-type Route = '/bare' | '/jose' | '/auth' | '/ent' | '/default' | '/watched' | '/noop-hook' | '/sha256-hook';
+type Route = '/bare' | '/jose' | '/auth' | '/ent' | '/default' | '/watched' | '/many' | '/noop-hook' | '/sha256-hook';
 /** `BENCH_HOOK_PARTS=1` adds two diagnostic routes that show what a hook's parts cost in a real server. */
 const HOOK_PARTS = process.env['BENCH_HOOK_PARTS'] === '1';
 const ROUTES: Route[] = ['/bare', '/jose', '/auth', '/ent', '/default', '/watched', ...(HOOK_PARTS ? (['/noop-hook', '/sha256-hook'] as const) : [])];
@@ -103,9 +105,25 @@ const ROUTE_NAMES: Record<Route, string> = {
   '/ent': 'ours cached: verifyAuth + requireEntitlement',
   '/default': 'ours default (team read per request): verifyAuth',
   '/watched': 'ours watched (context.watch): verifyAuth',
+  '/many': 'ours cached: verifyAuth',
   '/noop-hook': 'diagnostic: a hook that only sets auth',
   '/sha256-hook': 'diagnostic: a hook that only hashes the signature',
 };
+/**
+ * What is measured: a route loaded with the one seeded member's token, or with the tokens of
+ * many members in turn. One caller's requests in the same millisecond share its context (the
+ * core's memo); with many callers almost every request builds its own, as in a service with
+ * many users.
+ */
+interface Variant {
+  readonly route: Route;
+  readonly many: boolean;
+  readonly name: string;
+}
+const VARIANTS: Variant[] = [
+  ...ROUTES.map((route) => ({ route, many: false, name: ROUTE_NAMES[route] })),
+  ...(['/jose', '/many'] as const).map((route) => ({ route, many: true, name: `${ROUTE_NAMES[route]}, ${callers} callers` })),
+];
 /** Framework and major of each server; `BENCH_MAJORS=5` measures the current majors only. */
 const MAJORS = (process.env['BENCH_MAJORS'] ?? '5,4').split(',').filter((m) => m === '4' || m === '5');
 /** `BENCH_FRAMEWORKS=fastify` measures one framework only. */
@@ -141,8 +159,11 @@ function ask(child: ChildProcess, message: string): Promise<Record<string, unkno
   });
 }
 
-async function load(url: string, token: string, seconds: number) {
-  return autocannon({ url, connections, pipelining: 1, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+/** One caller's token on every request, or (several tokens) each connection going through them in turn. */
+async function load(url: string, tokens: readonly string[], seconds: number) {
+  const common = { url, connections, pipelining: 1, duration: seconds };
+  if (tokens.length === 1) return autocannon({ ...common, headers: { authorization: `Bearer ${tokens[0]}` } });
+  return autocannon({ ...common, requests: tokens.map((token) => ({ headers: { authorization: `Bearer ${token}` } })) });
 }
 
 /**
@@ -162,7 +183,8 @@ async function awaitWatchOpen(child: ChildProcess, url: string, token: string): 
   }
 }
 
-async function httpSection(mongoUri: string, issuerOptions: object, joseOptions: JoseMemoOptions, token: string, dbName: string): Promise<HttpRow[]> {
+async function httpSection(mongoUri: string, issuerOptions: object, joseOptions: JoseMemoOptions, token: string, manyTokens: readonly string[], dbName: string, manyDbName: string): Promise<HttpRow[]> {
+  const tokensOf = (v: Variant) => (v.many ? manyTokens : [token]);
   const rows: HttpRow[] = [];
   for (const { framework, major } of SERVERS) {
     const name = `${framework} ${major}`;
@@ -171,6 +193,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
       BENCH_MAJOR: major,
       BENCH_MONGO_URI: mongoUri,
       BENCH_DB: dbName,
+      BENCH_MANY_DB: manyDbName,
       BENCH_STYTCH: JSON.stringify(issuerOptions),
       BENCH_JOSE: JSON.stringify(joseOptions),
       BENCH_HOOK_PARTS: HOOK_PARTS ? '1' : '0',
@@ -187,27 +210,35 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
     await awaitWatchOpen(child, `${base}/watched`, token);
     // Rounds interleave the routes (bare, jose, auth, …, bare, …) so that whatever else the
     // machine does hits all of them alike; each ratio is the median of per-round ratios.
-    const samples = new Map<Route, { reqPerSec: number; p50Ms: number; p99Ms: number; cpuUs: number; cmds: number; non2xx: number; errors: number }[]>();
+    const samples = new Map<Variant, { reqPerSec: number; p50Ms: number; p99Ms: number; cpuUs: number; cmds: number; non2xx: number; errors: number }[]>();
     const commandKinds: Record<string, number> = {};
-    for (const route of ROUTES) await load(base + route, token, 1); // warm-up: JIT, caches, connections
+    // Warm-up: JIT, caches, connections; before that, every caller of the many-callers variants
+    // verified and its context cached (a first request each, `connections` at a time).
+    for (const v of VARIANTS) {
+      for (let i = 0; v.many && i < manyTokens.length; i += connections) {
+        await Promise.all(manyTokens.slice(i, i + connections).map((t) => fetch(base + v.route, { headers: { authorization: `Bearer ${t}` } }).then((res) => res.arrayBuffer())));
+      }
+      await load(base + v.route, tokensOf(v), 1);
+    }
     for (let round = 0; round < rounds; round++) {
-      for (const route of ROUTES) {
+      for (const v of VARIANTS) {
         await ask(child, 'reset');
-        const r = await load(base + route, token, duration);
+        const r = await load(base + v.route, tokensOf(v), duration);
         const { commands, byName, cpuMicros } = (await ask(child, 'commands')) as { commands: number; byName: Record<string, number>; cpuMicros: number };
-        for (const [k, n] of Object.entries(byName)) commandKinds[`${route} ${k}`] = (commandKinds[`${route} ${k}`] ?? 0) + n;
+        for (const [k, n] of Object.entries(byName)) commandKinds[`${v.name}\u0000${k}`] = (commandKinds[`${v.name}\u0000${k}`] ?? 0) + n;
         const total = r.requests.total || 1;
-        const list = samples.get(route) ?? [];
+        const list = samples.get(v) ?? [];
         list.push({ reqPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, cpuUs: cpuMicros / total, cmds: commands / total, non2xx: r.non2xx, errors: r.errors });
-        samples.set(route, list);
+        samples.set(v, list);
       }
     }
-    const bare = samples.get('/bare')!;
-    for (const route of ROUTES) {
-      const list = samples.get(route)!;
+    const bare = samples.get(VARIANTS[0]!)!;
+    for (const v of VARIANTS) {
+      const list = samples.get(v)!;
+      const route = v.route;
       rows.push({
         framework: name,
-        route: ROUTE_NAMES[route],
+        route: v.name,
         reqPerSec: Math.round(median(list.map((m) => m.reqPerSec))),
         ratioToBare: +median(list.map((m, i) => m.reqPerSec / (bare[i]?.reqPerSec ?? NaN))).toFixed(3),
         p50Ms: median(list.map((m) => m.p50Ms)),
@@ -215,7 +246,7 @@ async function httpSection(mongoUri: string, issuerOptions: object, joseOptions:
         serverCpuUsPerRequest: +median(list.map((m) => m.cpuUs)).toFixed(1),
         // The worst round, not the median: "0 per warm request" must hold in every round.
         dbCommandsPerRequest: +(route === '/watched' ? Math.max(...list.map((m) => m.cmds)) : median(list.map((m) => m.cmds))).toFixed(3),
-        dbCommandKinds: Object.fromEntries(Object.entries(commandKinds).filter(([k]) => k.startsWith(`${route} `)).map(([k, n]) => [k.slice(route.length + 1), n])),
+        dbCommandKinds: Object.fromEntries(Object.entries(commandKinds).filter(([k]) => k.startsWith(`${v.name}\u0000`)).map(([k, n]) => [k.slice(v.name.length + 1), n])),
         non2xx: list.reduce((a, m) => a + m.non2xx, 0),
         errors: list.reduce((a, m) => a + m.errors, 0),
       });
@@ -293,8 +324,16 @@ try {
       const dbName = `bench_http_${Date.now().toString(36)}`;
       const member = await seedMember(client.db(dbName), { entitlements: ['reports'], subscriptionTier: 'premium' });
       const token = issuer.sessionJwt({ memberId: member.stytchMemberId, organizationId: member.stytchOrgId, expiresInSec: 3600 });
+      // The many callers in a database of their own: the loopback test server scans whole
+      // collections, so they would slow the default route's reads.
+      const manyDbName = `${dbName}_many`;
+      const manyTokens: string[] = [];
+      for (let seeded = 0; seeded < callers; seeded += 50) {
+        const batch = await Promise.all(Array.from({ length: Math.min(50, callers - seeded) }, () => seedMember(client.db(manyDbName), { entitlements: ['reports'], subscriptionTier: 'premium' })));
+        for (const m of batch) manyTokens.push(issuer.sessionJwt({ memberId: m.stytchMemberId, organizationId: m.stytchOrgId, expiresInSec: 3600 }));
+      }
       const joseOptions = { jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.projectId };
-      const rows = await httpSection(mongo.uri, issuer.authOptions, joseOptions, token, dbName);
+      const rows = await httpSection(mongo.uri, issuer.authOptions, joseOptions, token, manyTokens, dbName, manyDbName);
       results['http'] = rows;
       printTable(
         `HTTP requests/s (median of ${rounds} interleaved rounds of ${duration} s; ratio = median of per-round ratios to the bare route of the same server)`,
@@ -324,6 +363,7 @@ try {
         process.exitCode = 1;
       }
       await client.db(dbName).dropDatabase();
+      await client.db(manyDbName).dropDatabase();
     } finally {
       await client.close();
       await issuer.close();
