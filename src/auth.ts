@@ -13,15 +13,15 @@ import { startupSummary } from './config/startup-summary.js';
 import { ContextBuilder } from './context/context-builder.js';
 import { ContextMemo } from './context/context-memo.js';
 import { ContextWatch } from './context/context-watch.js';
-import { markBuiltWithoutDirectory, type DirectoryWiring } from './context/directory-wiring.js';
+import { markOrigin, originBrand } from './context/context-origin.js';
+import type { DirectoryWiring } from './context/directory-wiring.js';
 import { CallerDb, MongoConnection, type DbSource } from './context/mongo-connection.js';
 import { PendingWork } from './context/pending-work.js';
 import { teamSelector, type TeamSelection } from './context/team-selection.js';
 import { AuthError } from './errors.js';
 import { createLibraryLogger, requestLog } from './logger.js';
 import { jwksReady, mongoReady } from './readiness.js';
-import { rbacStoreFor, markWithPolicy } from './rbac/auth-wiring.js';
-import type { RbacPolicyStore } from './rbac/policy-store.js';
+import { rbacStoreFor } from './rbac/auth-wiring.js';
 import { registerSettledAuthentication } from './internal/settled-authentication.js';
 import { bearerCandidate, checkBearerToken, extractBearerToken } from './token/bearer.js';
 import { logTokenRejection } from './token/rejection-log.js';
@@ -38,9 +38,12 @@ interface MemberResult extends AuthResult {
   readonly context: MemberAuthContext;
 }
 
-/** Identity, then directory, then `authenticatedAt`: one literal of one shape, frozen. */
-function contextOf(identity: Identity, directory: DirectoryContext, authenticatedAt: Date): MemberAuthContext {
-  return Object.freeze({
+/**
+ * Identity, then directory, then `authenticatedAt`: one literal of one shape, marked with the
+ * brand of the `Auth` that made it (see ContextOrigin), frozen.
+ */
+function contextOf(identity: Identity, directory: DirectoryContext, authenticatedAt: Date, brand: object | null): MemberAuthContext {
+  const context: MemberAuthContext = {
     kind: 'member',
     clientId: null,
     scopes: NO_SCOPES,
@@ -65,20 +68,12 @@ function contextOf(identity: Identity, directory: DirectoryContext, authenticate
     subscriptionTier: directory.subscriptionTier,
     subscriptionLimits: directory.subscriptionLimits,
     authenticatedAt,
-  });
+  };
+  return Object.freeze(markOrigin(context, brand));
 }
 
-function resultOf(
-  identity: Identity,
-  directory: DirectoryContext,
-  refreshedSessionJwt: string | null,
-  wiring: DirectoryWiring | null,
-  rbac: RbacPolicyStore | null = null,
-  authenticatedAt: Date = new Date(),
-): MemberResult {
-  const context = markWithPolicy(contextOf(identity, directory, authenticatedAt), rbac);
-  if (wiring !== null) markBuiltWithoutDirectory(context, wiring);
-  return Object.freeze({ context, refreshedSessionJwt });
+function resultOf(identity: Identity, directory: DirectoryContext, refreshedSessionJwt: string | null, brand: object | null, authenticatedAt: Date = new Date()): MemberResult {
+  return Object.freeze({ context: contextOf(identity, directory, authenticatedAt, brand), refreshedSessionJwt });
 }
 
 /**
@@ -128,9 +123,10 @@ export function createAuth(options: AuthOptions): Auth {
     if (memo !== undefined) return memo;
     const directory = builder ? builder.cached(identity, team) : EMPTY_DIRECTORY_CONTEXT;
     if (directory === undefined) return undefined;
-    return warmResults.result(identity, directory, team, generation, (authenticatedAt) => resultOf(identity, directory, null, wiring, rbac, authenticatedAt));
+    return warmResults.result(identity, directory, team, generation, (authenticatedAt) => resultOf(identity, directory, null, brand, authenticatedAt));
   };
   const wiring: DirectoryWiring | null = builder ? null : { logger, reported: false };
+  const brand = originBrand({ policy: rbac, wiring });
   let closed = false;
   let closing: Promise<void> | null = null;
   const summary = startupSummary(resolved);
@@ -139,7 +135,7 @@ export function createAuth(options: AuthOptions): Auth {
   async function authenticateVerified(identity: Identity, refreshedSessionJwt: string | null, team: TeamSelection, log: Logger): Promise<MemberResult> {
     // Tracked so that close() lets a request's lookups and team write-back finish first.
     const directory = builder ? await work.track(builder.build(identity, team, log)) : EMPTY_DIRECTORY_CONTEXT;
-    return resultOf(identity, directory, refreshedSessionJwt, wiring, rbac);
+    return resultOf(identity, directory, refreshedSessionJwt, brand);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthContext } from '../auth-context.js';
 import { logText } from '../log-messages.js';
+import { originOf } from './context-origin.js';
 
 /**
  * Contexts made by an `Auth` that has no MongoDB. Their entitlements and team are null because
@@ -13,16 +14,9 @@ export interface DirectoryWiring {
   reported: boolean;
 }
 
-const withoutDirectory = new WeakMap<AuthContext, DirectoryWiring>();
-
-export function markBuiltWithoutDirectory(ctx: AuthContext, wiring: DirectoryWiring): AuthContext {
-  withoutDirectory.set(ctx, wiring);
-  return ctx;
-}
-
-/** The `Auth`'s wiring record when `ctx` was made without MongoDB; undefined otherwise. */
+/** The `Auth`'s wiring record when `ctx` was made without MongoDB (see ContextOrigin); undefined otherwise. */
 export function builtWithoutDirectory(ctx: AuthContext): DirectoryWiring | undefined {
-  return withoutDirectory.get(ctx);
+  return originOf(ctx)?.wiring ?? undefined;
 }
 
 /**
@@ -33,7 +27,7 @@ export function builtWithoutDirectory(ctx: AuthContext): DirectoryWiring | undef
  * `verifyAuth`. Does nothing for a context made with MongoDB.
  */
 export function assertDirectoryWired(ctx: AuthContext, guard: string): void {
-  const wiring = withoutDirectory.get(ctx);
+  const wiring = builtWithoutDirectory(ctx);
   if (wiring === undefined) return;
   const message = logText('directoryNotWired', guard);
   if (!wiring.reported) {

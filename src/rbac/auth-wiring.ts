@@ -1,10 +1,9 @@
 /**
  * What `createAuth` needs of this folder: a policy store when the Auth can read the policy
- * (it has the project secret), else null, and a way to mark each context it hands out.
+ * (it has the project secret), else null. Its contexts lead to it through their origin (see
+ * ContextOrigin).
  */
-import type { AuthContext } from '../auth-context.js';
 import type { AuthLogger } from '../logger.js';
-import { attachPolicyStore } from './permissions.js';
 import { RbacPolicyStore } from './policy-store.js';
 import type { ResolvedRbacOptions } from './rbac-options.js';
 
@@ -20,6 +19,3 @@ export function rbacStoreFor(resolved: RbacWiringInput, logger: AuthLogger): Rba
   return new RbacPolicyStore({ projectId, secret, apiBaseUrl }, resolved.rbac, logger);
 }
 
-export function markWithPolicy<C extends AuthContext>(ctx: C, store: RbacPolicyStore | null): C {
-  return store === null ? ctx : attachPolicyStore(ctx, store);
-}

@@ -1,27 +1,20 @@
 /**
  * Permission checks on an `AuthContext`. A context made by an `Auth` that has the Stytch
- * secret carries (through a WeakMap, invisible on the frozen context) that Auth's policy store,
- * so `hasPermission(ctx, resource, action)` needs nothing else and makes no network call once
- * the policy is loaded.
+ * secret leads (through its origin, see ContextOrigin, invisible on the frozen context) to that
+ * Auth's policy store, so `hasPermission(ctx, resource, action)` needs nothing else and makes
+ * no network call once the policy is loaded.
  */
 import type { AuthContext } from '../auth-context.js';
 import type { AsyncCheck } from '../checks/check.js';
+import { originOf } from '../context/context-origin.js';
 import { AuthError } from '../errors.js';
 import type { PermissionIndex } from './decision.js';
 import type { RbacPolicyStore } from './policy-store.js';
 
-const stores = new WeakMap<AuthContext, RbacPolicyStore>();
-
-/** Called by the `Auth` for each context it hands out (when it has a policy store). */
-export function attachPolicyStore<C extends AuthContext>(ctx: C, store: RbacPolicyStore): C {
-  stores.set(ctx, store);
-  return ctx;
-}
-
 /** A context not made by an Auth with the secret is the service's wiring error, not a refusal. */
 function storeOf(ctx: AuthContext, fn: string): RbacPolicyStore {
-  const store = stores.get(ctx);
-  if (store === undefined) {
+  const store = originOf(ctx)?.policy;
+  if (store == null) {
     throw new Error(
       `ayz-auth: ${fn} needs a context made by an Auth that has the Stytch secret (stytch.secret / STYTCH_SECRET), which reads the RBAC policy`,
     );

@@ -140,6 +140,39 @@ describe('through an Auth', () => {
     expect(() => hasPermission(ctx, 'documents', 'read')).not.toThrow(AuthError);
   });
 
+  it("a context's link to its Auth's policy is invisible, is not copied, and leads nowhere near the secret", async () => {
+    const auth = authWith();
+    const ctx = await contextOf(auth, ['organization_admin']);
+    await createPermissionCheck('documents', 'read')(ctx);
+    expect(hasPermission(ctx, 'documents', 'read')).toBe(true);
+    // Not a key, not in JSON, not in equality: a copy equals the context...
+    expect(Object.keys(ctx)).not.toContain('policy');
+    expect(Object.keys(JSON.parse(JSON.stringify(ctx)) as object).sort()).toEqual(Object.keys(ctx).sort());
+    expect({ ...ctx }).toEqual(ctx);
+    // ...but is not a context the Auth made.
+    for (const copy of [{ ...ctx }, Object.assign({}, ctx), structuredClone(ctx)]) {
+      expect(() => hasPermission(copy, 'documents', 'read')).toThrow(/needs a context made by an Auth that has the Stytch secret/);
+    }
+    // Everything reachable from the context, hidden properties included, is free of the secret.
+    const seen = new Set<unknown>();
+    const reachable: unknown[] = [];
+    const walk = (value: unknown): void => {
+      if (seen.has(value)) return;
+      seen.add(value);
+      reachable.push(value);
+      if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+      for (const key of Reflect.ownKeys(value)) {
+        const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+        if (descriptor !== undefined && 'value' in descriptor) walk(descriptor.value);
+      }
+      walk(Object.getPrototypeOf(value));
+    };
+    walk(ctx);
+    expect(reachable.length).toBeGreaterThan(20);
+    expect(reachable.filter((v) => typeof v === 'string' && v.includes(issuer.secret))).toEqual([]);
+    expect(reachable.some((v) => v instanceof RbacPolicyStore)).toBe(false);
+  });
+
   it('rbac options without the secret are a configuration error; bad values are named', () => {
     expect(() => createAuth({ stytch: { projectId: issuer.projectId, baseUrl: issuer.baseUrl }, rbac: {} })).toThrow(AuthConfigError);
     expect(() => createAuth({ stytch: issuer.authOptions, rbac: { refreshIntervalMs: 5 } })).toThrow(/rbac\.refreshIntervalMs/);
